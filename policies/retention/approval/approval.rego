@@ -1,0 +1,104 @@
+# METADATA
+# title: Approval chain
+# description: >-
+#   Decides who must approve a routed offer and how fast: the account owner
+#   first; then finance, revops and legal in parallel where they apply; then
+#   the executive or CS leadership the escalation calls for. Each stage has a
+#   deadline that shortens as the renewal date nears.
+package retention.approval
+
+import data.retention.escalation
+import data.retention.legal
+import data.retention.offers
+
+_config := data.retention.config.approval
+
+_offer := input.case.proposed_offer
+
+_days_to_renewal := input.derived.days_to_renewal if is_number(input.derived.days_to_renewal)
+
+# METADATA
+# scope: document
+# title: Parallel review roles
+# description: Roles that review in the second stage, in parallel, each for the reasons listed.
+parallel_review contains ["finance", "tier"] if offers.discount_tier in _config.finance_tiers
+
+parallel_review contains ["finance", "credit"] if offers.credit_needs_finance
+
+parallel_review contains ["finance", "past_due"] if {
+	_offer.type in data.retention.config.offers.concession_types
+	input.case.billing.past_due_days > _config.finance_past_due_over_days
+}
+
+parallel_review contains ["revops", "tier"] if offers.discount_tier in _config.revops_tiers
+
+parallel_review contains ["legal", "legal_review"] if legal.review_required
+
+_reviewer_roles contains role if some [role, _] in parallel_review
+
+# The brief's order, so every chain reads the same way.
+_parallel_roles := [role |
+	some role in ["finance", "revops", "legal"]
+	role in _reviewer_roles
+]
+
+_escalation_roles := {"executive": ["executive"], "director": ["cs_leadership"], "none": []}
+
+_deadlines := [deadline.sla_hours |
+	some deadline in _config.deadlines
+	_days_to_renewal <= deadline.renewal_within_days
+]
+
+# METADATA
+# scope: document
+# title: Stage deadline
+# description: >-
+#   Hours each stage has: 48 by default, 24 when the renewal is within 60
+#   days, 8 when within 14 days (reference data). The tightest that applies wins.
+default sla_hours := 48
+
+sla_hours := min(_deadlines) if {
+	count(_deadlines) > 0
+} else := _config.default_sla_hours
+
+_stages(role_lists) := [{"stage": i + 1, "roles": roles, "mode": "all", "sla_hours": sla_hours} |
+	some i, roles in [roles | some roles in role_lists; count(roles) > 0]
+]
+
+# METADATA
+# title: Routed approval chain
+# description: The ordered stages a routed offer goes through; empty stages are left out.
+routed_chain := _stages([
+	["account_owner"],
+	_parallel_roles,
+	_escalation_roles[escalation.level],
+])
+
+# METADATA
+# title: Owner-only chain
+# description: A paused or declined case goes back to the account owner alone.
+owner_chain := _stages([["account_owner"]])
+
+_reason_messages := {
+	"tier": sprintf("the discount is in the %s tier", [offers.discount_tier]),
+	"credit": "the credit is over the finance share of ARR",
+	"past_due": sprintf("the account is more than %v days past due", [_config.finance_past_due_over_days]),
+	"legal_review": "legal review is required",
+}
+
+# METADATA
+# scope: document
+# title: Approval explanations
+# description: Why each parallel reviewer is in the chain and which deadline applies.
+explanations contains {
+	"rule": sprintf("chain.%s.%s", [role, reason]),
+	"message": sprintf("%s reviews because %s.", [role, why]),
+} if {
+	some [role, reason] in parallel_review
+	why := _reason_messages[reason]
+}
+
+explanations contains {
+	"rule": "chain.deadline",
+	"message": sprintf("Each stage is due within %v hours.", [sla_hours]),
+}

@@ -1,0 +1,113 @@
+# METADATA
+# title: Escalation
+# description: >-
+#   Decides how far up the case goes: executive for large accounts, strategic
+#   discounts, thin margins, large credits, costly offers and enterprise
+#   relationship breakdowns; director (CS leadership) for other relationship
+#   cases and urgent renewals.
+package retention.escalation
+
+import data.retention.classification
+import data.retention.margin
+import data.retention.offers
+
+_config := data.retention.config.escalation
+
+_account := input.case.account
+
+_days_to_renewal := input.derived.days_to_renewal if is_number(input.derived.days_to_renewal)
+
+# METADATA
+# scope: document
+# title: Urgent
+# description: >-
+#   The renewal is within 30 days and the churn score is at or over 80
+#   (reference data). A renewal date already past counts as within.
+default urgent := false
+
+urgent if {
+	_days_to_renewal <= _config.urgent_renewal_within_days
+	input.case.risk.churn_score >= _config.urgent_churn_score_at_or_over
+}
+
+# METADATA
+# scope: document
+# title: Executive escalation reasons
+# description: Each reason the case needs an executive.
+executive_reasons contains "arr" if {
+	is_number(_account.arr)
+	_account.arr >= _config.executive_arr_at_or_over
+}
+
+executive_reasons contains "strategic_discount" if offers.discount_tier == "strategic"
+
+executive_reasons contains "margin" if margin.needs_executive
+
+executive_reasons contains "credit" if offers.credit_needs_executive
+
+executive_reasons contains "offer_cost" if margin.cost_needs_executive
+
+executive_reasons contains "enterprise_relationship" if {
+	classification.reason_class == "relationship"
+	_account.segment in _config.executive_relationship_segments
+}
+
+# METADATA
+# scope: document
+# title: Director escalation reasons
+# description: Each reason the case needs CS leadership.
+director_reasons contains "relationship" if classification.reason_class == "relationship"
+
+director_reasons contains "urgent" if urgent
+
+# METADATA
+# scope: document
+# title: Escalation level
+# description: executive when any executive reason applies, else director when any director reason applies, else none.
+default level := "none"
+
+level := "executive" if {
+	count(executive_reasons) > 0
+} else := "director" if {
+	count(director_reasons) > 0
+}
+
+_messages := {
+	"arr": sprintf("ARR of %v is at or over %v.", [_account.arr, _config.executive_arr_at_or_over]),
+	"strategic_discount": "The discount is in the strategic tier.",
+	"margin": "The margin after the offer is below the executive threshold.",
+	"credit": "The credit share of ARR is over the executive threshold.",
+	"offer_cost": "The offer cost is over the executive threshold.",
+	"enterprise_relationship": sprintf("A relationship breakdown at a %s account.", [_account.segment]),
+	"relationship": "The reason is the relationship.",
+	"urgent": sprintf(
+		"Renewal is within %v days and the churn score is at or over %v.",
+		[_config.urgent_renewal_within_days, _config.urgent_churn_score_at_or_over],
+	),
+}
+
+# METADATA
+# scope: document
+# title: Escalation explanations
+# description: One sentence per escalation reason, and which level it sets.
+explanations contains {
+	"rule": sprintf("escalation.executive.%s", [reason]),
+	"message": sprintf("%s The case escalates to an executive.", [object.get(_messages, reason, "")]),
+} if {
+	some reason in executive_reasons
+}
+
+explanations contains {
+	"rule": sprintf("escalation.director.%s", [reason]),
+	"message": sprintf("%s The case escalates to CS leadership.", [object.get(_messages, reason, "")]),
+} if {
+	level == "director"
+	some reason in director_reasons
+}
+
+explanations contains {
+	"rule": "escalation.urgent",
+	"message": object.get(_messages, "urgent", ""),
+} if {
+	urgent
+}
