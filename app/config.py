@@ -1,0 +1,40 @@
+"""Service settings: the one place configuration is read from the environment."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads, with the embedded defaults for local runs."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'save-offers.db'}",
+        description="SQLAlchemy URL of the decision log; SQLite file by default, postgresql+psycopg://… for PostgreSQL.",
+    )
+    opa_url: str | None = Field(
+        default=None,
+        description="URL of an OPA server to use; when unset the service starts and supervises its own OPA on loopback.",
+    )
+    opa_binary: Path = Field(default=PROJECT_ROOT / ".tools" / "bin" / "opa", description="OPA binary for the embedded server.")
+    policy_dir: Path = Field(default=PROJECT_ROOT / "policies", description="Policy bundle directory loaded by the embedded OPA.")
+    bundle_dir: Path = Field(default=PROJECT_ROOT / "var" / "bundle", description="Where the embedded OPA's built bundle is written.")
+    opa_timeout_seconds: float = Field(default=2.0, gt=0, description="Timeout of one OPA query attempt.")
+    opa_retries: int = Field(default=2, ge=0, le=5, description="Retries of a failed OPA query (connection errors and 502/503/504).")
+    opa_start_timeout_seconds: float = Field(default=15.0, gt=0, description="How long the embedded OPA may take to become healthy.")
+    opa_watch_interval_seconds: float = Field(default=1.0, gt=0, description="How often the embedded OPA is checked and restarted if it died.")
+    max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Largest accepted request body; larger bodies get 413.")
+    migrate_on_start: bool = Field(default=True, description="Run Alembic migrations to head when the service starts.")
+    log_level: str = Field(default="INFO", description="Log level of the service's JSON logs.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,76 @@
+"""Database engine and the request-scoped session that owns the transaction."""
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from app.errors import DatabaseUnavailable
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def async_url(url: str) -> str:
+    """The async-driver form of a database URL (aiosqlite for SQLite, psycopg for PostgreSQL)."""
+    parsed = make_url(url)
+    match parsed.get_backend_name():
+        case "sqlite":
+            return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        case "postgresql":
+            return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        case other:
+            raise ValueError(f"unsupported database {other!r}: use sqlite or postgresql")
+
+
+def sync_url(url: str) -> str:
+    """The sync-driver form of a database URL, for Alembic."""
+    parsed = make_url(url)
+    match parsed.get_backend_name():
+        case "sqlite":
+            return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+        case "postgresql":
+            return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        case other:
+            raise ValueError(f"unsupported database {other!r}: use sqlite or postgresql")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types vary by driver
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while a decision is written; the busy timeout makes
+    # concurrent writers queue instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Create the service's async engine for a sqlite or postgresql URL."""
+    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Yield a session; commit when the request succeeded, roll back when it failed."""
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        try:
+            await session.commit()
+        except SQLAlchemyError as exc:
+            await session.rollback()
+            raise DatabaseUnavailable("The decision log could not be written; nothing was recorded.") from exc

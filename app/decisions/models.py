@@ -1,0 +1,33 @@
+"""ORM model of the decision log: one append-only row per decision."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Decision(Base):
+    """A decision as made: what came in, what the policy saw and said, and which revision said it."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("source", "event_id", name="uq_decisions_source_event_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[str] = mapped_column(String(200), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    payload_raw: Mapped[str] = mapped_column(Text)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    policy_input: Mapped[dict] = mapped_column(JsonDocument)
+    decision: Mapped[dict] = mapped_column(JsonDocument)
+    policy_revision: Mapped[str] = mapped_column(String(200), index=True)
+    opa_decision_id: Mapped[str | None] = mapped_column(String(64))
+    decision_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    latency_ms: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,64 @@
+"""Every query of the decision log."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.decisions.models import Decision
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionFilter:
+    account_id: str | None = None
+    outcome: str | None = None
+    policy_revision: str | None = None
+    decided_from: datetime | None = None
+    decided_to: datetime | None = None
+
+
+async def get(session: AsyncSession, *, decision_id: str) -> Decision | None:
+    """Return the decision with this id, if any."""
+    return await session.get(Decision, decision_id)
+
+
+async def get_by_event(session: AsyncSession, *, source: str, event_id: str) -> Decision | None:
+    """Return the decision recorded for this webhook event, if any."""
+    stmt = select(Decision).where(Decision.source == source, Decision.event_id == event_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _filtered(stmt, flt: DecisionFilter):  # noqa: ANN001, ANN202 - works on any select over Decision
+    if flt.account_id is not None:
+        stmt = stmt.where(Decision.account_id == flt.account_id)
+    if flt.outcome is not None:
+        stmt = stmt.where(Decision.outcome == flt.outcome)
+    if flt.policy_revision is not None:
+        stmt = stmt.where(Decision.policy_revision == flt.policy_revision)
+    if flt.decided_from is not None:
+        stmt = stmt.where(Decision.decision_time >= flt.decided_from)
+    if flt.decided_to is not None:
+        stmt = stmt.where(Decision.decision_time < flt.decided_to)
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession, *, flt: DecisionFilter, limit: int, offset: int
+) -> tuple[Sequence[Decision], int]:
+    """Return one page of decisions, newest first, and the total matching the filter."""
+    page = _filtered(select(Decision), flt).order_by(Decision.decision_time.desc(), Decision.id).limit(limit).offset(offset)
+    total = _filtered(select(func.count()).select_from(Decision), flt)
+    rows = (await session.execute(page)).scalars().all()
+    return rows, (await session.execute(total)).scalar_one()
+
+
+def add(session: AsyncSession, *, decision: Decision) -> None:
+    """Stage a new decision row in the session's transaction."""
+    session.add(decision)
+
+
+async def ping(session: AsyncSession) -> None:
+    """Run a trivial query, raising when the database cannot answer."""
+    await session.execute(select(1))

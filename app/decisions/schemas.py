@@ -1,0 +1,55 @@
+"""API schemas of the decision log."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.policy.schemas import PolicyDecision, PolicyInput
+
+
+class DecisionRead(BaseModel):
+    """A recorded decision: the policy's document, the evidence it saw, and its provenance."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    source: str
+    event_id: str
+    account_id: str
+    outcome: str
+    decision: PolicyDecision
+    evidence: PolicyInput = Field(validation_alias="policy_input")
+    policy_revision: str
+    opa_decision_id: str | None
+    decision_time: datetime
+    recorded_at: datetime
+    latency_ms: float
+    replay: bool = Field(default=False, description="True when this answer repeats an earlier decision for the same event.")
+
+
+class DecisionSummaryRead(BaseModel):
+    """One decision in a list: enough to find it, not the whole evidence."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    source: str
+    event_id: str
+    account_id: str
+    outcome: str
+    policy_revision: str
+    decision_time: datetime
+    recorded_at: datetime
+
+
+class DecisionPageRead(BaseModel):
+    items: list[DecisionSummaryRead]
+    total: Annotated[int, Field(ge=0)]
+    limit: int
+    offset: int
+
+
+class ErrorRead(BaseModel):
+    detail: Any
+    code: str | None = None

@@ -1,0 +1,43 @@
+"""Annotated dependency aliases: what a route needs, by name."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clock import Clock
+from app.config import Settings
+from app.database import session_scope
+from app.policy.client import PolicyClient
+from app.policy.supervisor import EmbeddedOpa
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.session_factory):
+        yield session
+
+
+def _policy(request: Request) -> PolicyClient:
+    return request.app.state.policy
+
+
+def _clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _embedded_opa(request: Request) -> EmbeddedOpa | None:
+    return request.app.state.embedded_opa
+
+
+# scope="function": the commit runs before the response is sent, so a failed
+# commit becomes a 503 instead of a decision the log never recorded.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+PolicyDep = Annotated[PolicyClient, Depends(_policy)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]

@@ -1,0 +1,54 @@
+"""Errors that carry their HTTP status, and the handler that renders them as JSON."""
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+
+class ServiceError(Exception):
+    """An error the API reports as is: a status, a stable code and a sentence."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    code = "not_found"
+
+
+class IdempotencyConflict(ServiceError):
+    status_code = 409
+    code = "idempotency_conflict"
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class BadQuery(ServiceError):
+    status_code = 400
+    code = "bad_query"
+
+
+class PolicyUnavailable(ServiceError):
+    """OPA could not be reached, timed out or gave no usable decision: fail closed."""
+
+    status_code = 503
+    code = "policy_unavailable"
+
+
+class DatabaseUnavailable(ServiceError):
+    """The decision could not be recorded, so none is returned."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+
+async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.message, "code": exc.code})

@@ -1,0 +1,83 @@
+"""The ASGI application: app.main:app."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app.clock import Clock, SystemClock
+from app.config import Settings, get_settings
+from app.database import create_engine, create_session_factory
+from app.decisions.router import router as decisions_router
+from app.errors import ServiceError, service_error_handler
+from app.health.router import router as health_router
+from app.http_guards import AccessLog, BodySizeLimit
+from app.migrations_runner import upgrade_to_head
+from app.observability import configure_logging
+from app.policy.client import PolicyClient
+from app.policy.supervisor import EmbeddedOpa
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if settings.migrate_on_start:
+        await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    engine = create_engine(settings.database_url)
+    app.state.session_factory = create_session_factory(engine)
+    embedded: EmbeddedOpa | None = None
+    if settings.opa_url:
+        opa_url = settings.opa_url
+    else:
+        embedded = EmbeddedOpa(
+            binary=settings.opa_binary,
+            policy_dir=settings.policy_dir,
+            bundle_dir=settings.bundle_dir,
+            start_timeout=settings.opa_start_timeout_seconds,
+            watch_interval=settings.opa_watch_interval_seconds,
+        )
+        await embedded.start()
+        opa_url = embedded.url
+    app.state.embedded_opa = embedded
+    policy = PolicyClient(url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)
+    await policy.open()
+    app.state.policy = policy
+    logger.info("service ready", extra={"opa_url": opa_url, "embedded_opa": embedded is not None})
+    try:
+        yield
+    finally:
+        await policy.close()
+        if embedded:
+            await embedded.stop()
+        await engine.dispose()
+
+
+def create_app(*, settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """Build the service; tests pass their own settings and a clock they control."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Save-offer decisions",
+        version="1.0.0",
+        summary="Routes customer save offers through versioned OPA policy and records every decision.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.include_router(decisions_router)
+    app.include_router(health_router)
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            assert route.operation_id, f"route {route.path} needs a stable operation_id"
+    return app
+
+
+app = create_app()

@@ -1,0 +1,34 @@
+"""Alembic environment: migrations run with a sync driver against the configured database."""
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+import app.decisions.models  # noqa: F401 - registers the tables on Base.metadata
+from app.config import get_settings
+from app.database import Base, sync_url
+
+config = context.config
+target_metadata = Base.metadata
+if not config.get_main_option("sqlalchemy.url"):
+    # Run by hand with alembic.ini: use the service's own setting.
+    config.set_main_option("sqlalchemy.url", sync_url(get_settings().database_url).replace("%", "%%"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,39 @@
+"""Builds the policy bundle the embedded OPA loads, stamped with a revision derived from its content."""
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+_BUNDLE_FILES = ("*.rego", "data.json", "data.yaml", ".manifest")
+
+
+def policy_revision(policy_dir: Path) -> str:
+    """A revision that changes whenever a policy file or threshold changes, and only then."""
+    digest = hashlib.sha256()
+    files = sorted({p for pattern in _BUNDLE_FILES for p in policy_dir.rglob(pattern) if p.is_file()})
+    for path in files:
+        digest.update(path.relative_to(policy_dir).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return f"sha256-{digest.hexdigest()[:16]}"
+
+
+def build_bundle(*, opa_binary: Path, policy_dir: Path, out_dir: Path) -> tuple[Path, str]:
+    """Build policy_dir into a bundle tarball with its content revision; return (path, revision)."""
+    revision = policy_revision(policy_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"bundle-{revision}.tar.gz"
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        result = subprocess.run(
+            [str(opa_binary), "build", "--bundle", str(policy_dir), "--revision", revision, "--output", str(partial)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise RuntimeError(f"opa build failed for {policy_dir}: {result.stderr.strip() or result.stdout.strip()}")
+        partial.replace(target)
+    return target, revision

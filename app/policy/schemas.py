@@ -1,0 +1,92 @@
+"""The policy's input and its decision document: one model each, used by everything that touches them."""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.cases.schemas import SaveCaseCreate
+
+
+class DerivedFacts(BaseModel):
+    """Facts derived from the case at decision time (policies/schemas/input.schema.json, "derived")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision_time: AwareDatetime
+    days_to_renewal: int | None
+    evidence_age_days: float | None
+    tenure_months: int | None
+    credit_share_pct: float | None
+    concession_pct: float | None
+    margin_after_offer_pct: float | None
+    offer_cost: float | None
+
+
+class PolicyInput(BaseModel):
+    """The enriched evidence sent to data.retention.decision: the case as received plus derived facts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case: SaveCaseCreate
+    derived: DerivedFacts
+
+
+class Outcome(StrEnum):
+    route = "route"
+    pause = "pause"
+    decline = "decline"
+
+
+class DiscountTier(StrEnum):
+    none = "none"
+    standard = "standard"
+    elevated = "elevated"
+    strategic = "strategic"
+    not_allowed = "not_allowed"
+
+
+class EscalationLevel(StrEnum):
+    none = "none"
+    director = "director"
+    executive = "executive"
+
+
+class Role(StrEnum):
+    account_owner = "account_owner"
+    finance = "finance"
+    revops = "revops"
+    legal = "legal"
+    cs_leadership = "cs_leadership"
+    executive = "executive"
+
+
+class ApprovalStage(BaseModel):
+    stage: Annotated[int, Field(ge=1)]
+    roles: Annotated[list[Role], Field(min_length=1)]
+    mode: Literal["all"]
+    sla_hours: Annotated[int, Field(ge=1)]
+
+
+class Explanation(BaseModel):
+    rule: str
+    message: str
+
+
+class PolicyDecision(BaseModel):
+    """The decision document data.retention.decision returns. Anything else from OPA is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason_class: Literal["price", "value", "service", "fit", "timing", "relationship", "unclear"]
+    save_path: str | None
+    discount_tier: DiscountTier
+    legal_review_required: bool
+    escalation_level: EscalationLevel
+    urgent: bool
+    approval_chain: Annotated[list[ApprovalStage], Field(min_length=1)]
+    pause_reasons: list[str]
+    missing_evidence: list[str]
+    violations: list[str]
+    explanations: list[Explanation]
