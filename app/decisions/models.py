@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import Base
+from app.database import Base, UtcDateTime
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
@@ -28,6 +28,6 @@ class Decision(Base):
     decision: Mapped[dict] = mapped_column(JsonDocument)
     policy_revision: Mapped[str] = mapped_column(String(200), index=True)
     opa_decision_id: Mapped[str | None] = mapped_column(String(64))
-    decision_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decision_time: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     latency_ms: Mapped[float] = mapped_column(Float)
