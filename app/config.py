@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Largest accepted request body; larger bodies get 413.")
     migrate_on_start: bool = Field(default=True, description="Run Alembic migrations to head when the service starts.")
     log_level: str = Field(default="INFO", description="Log level of the service's JSON logs.")
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Per-source HMAC secrets for signed CRM webhooks, as JSON: {"salesforce": "…"}.',
+    )
+    webhook_replay_window_seconds: int = Field(default=300, gt=0, description="How old a signed webhook may be.")
+    seed_directory_file: Path | None = Field(
+        default=None, description="A JSON file of people loaded into the directory at start-up (local runs)."
+    )
+    crm_notify_url: str | None = Field(default=None, description="Where case state changes are posted for the CRM.")
+    notify_signing_secret: SecretStr = Field(
+        default=SecretStr("local-development-only"),
+        description="HMAC secret that signs outbound notifications (header X-Signature).",
+    )
+    outbox_interval_seconds: float = Field(default=1.0, gt=0, description="How often pending notifications are sent.")
+    outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before a notification is marked dead.")
+    background_jobs: bool = Field(default=True, description="Run the escalation scheduler and the outbox sender in this process.")
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="How often overdue tasks are escalated.")
 
 
 @lru_cache

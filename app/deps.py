@@ -6,9 +6,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Principal, principal_from_token, principal_from_webhook
 from app.clock import Clock
 from app.config import Settings
 from app.database import session_scope
+from app.errors import Forbidden
 from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
 
@@ -41,3 +43,20 @@ PolicyDep = Annotated[PolicyClient, Depends(_policy)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]
+
+
+async def _principal(request: Request, session: SessionDep) -> Principal:
+    return await principal_from_token(session=session, request=request)
+
+
+async def _integration(request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Principal:
+    """A CRM webhook signed with its source's secret, or a caller with a service token."""
+    signed = principal_from_webhook(settings=settings, request=request, body=await request.body(), now=clock.now())
+    principal = signed or await principal_from_token(session=session, request=request)
+    if not principal.is_integration:
+        raise Forbidden("Cases are decided by CRM webhooks (signed) or integrations with a service token.")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+IntegrationDep = Annotated[Principal, Depends(_integration)]

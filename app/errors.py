@@ -20,6 +20,26 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class BadRequest(ServiceError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthenticated(ServiceError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ServiceError):
+    status_code = 409
+    code = "conflict"
+
+
 class IdempotencyConflict(ServiceError):
     status_code = 409
     code = "idempotency_conflict"
@@ -51,4 +71,5 @@ class DatabaseUnavailable(ServiceError):
 
 async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return JSONResponse(status_code=exc.status_code, content={"detail": exc.message, "code": exc.code})
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.message, "code": exc.code}, headers=headers)

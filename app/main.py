@@ -5,19 +5,26 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from app.approvals import scheduler
+from app.approvals.router import router as approvals_router
+from app.background import Periodic
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.database import create_engine, create_session_factory
 from app.decisions.router import router as decisions_router
+from app.directory.router import router as directory_router
+from app.directory.seed import load_seed
 from app.errors import ServiceError, service_error_handler
 from app.health.router import router as health_router
 from app.http_guards import AccessLog, BodySizeLimit
 from app.migrations_runner import upgrade_to_head
 from app.observability import configure_logging
 from app.policy.client import PolicyClient
+from app.notifications import sender
 from app.policy.supervisor import EmbeddedOpa
 
 logger = logging.getLogger(__name__)
@@ -47,10 +54,41 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     policy = PolicyClient(url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)
     await policy.open()
     app.state.policy = policy
+    clock: Clock = app.state.clock
+    if settings.seed_directory_file:
+        count = await load_seed(factory=app.state.session_factory, path=settings.seed_directory_file, now=clock.now())
+        logger.info("directory seeded", extra={"people": count, "file": str(settings.seed_directory_file)})
+    http = httpx.AsyncClient(timeout=10)
+    jobs = [
+        Periodic(
+            name="escalations",
+            interval=settings.scheduler_interval_seconds,
+            job=lambda: scheduler.run_once(
+                factory=app.state.session_factory, policy=policy, clock=clock, crm_url=settings.crm_notify_url
+            ),
+        ),
+        Periodic(
+            name="outbox",
+            interval=settings.outbox_interval_seconds,
+            job=lambda: sender.send_due(
+                factory=app.state.session_factory,
+                http=http,
+                secret=settings.notify_signing_secret.get_secret_value(),
+                now=clock.now(),
+                max_attempts=settings.outbox_max_attempts,
+            ),
+        ),
+    ]
+    if settings.background_jobs:
+        for job in jobs:
+            job.start()
     logger.info("service ready", extra={"opa_url": opa_url, "embedded_opa": embedded is not None})
     try:
         yield
     finally:
+        for job in jobs:
+            await job.stop()
+        await http.aclose()
         await policy.close()
         if embedded:
             await embedded.stop()
@@ -70,6 +108,8 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.include_router(decisions_router)
+    app.include_router(approvals_router)
+    app.include_router(directory_router)
     app.include_router(health_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -1,5 +1,6 @@
 """Shared fixtures: a real OPA, real SQLite and PostgreSQL databases, and the service on a real Uvicorn."""
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clock import FixedClock
 from app.config import Settings
-from app.database import create_engine
+from app.database import create_engine, create_session_factory
+from app.directory import service as directory
 from app.main import create_app
 from app.migrations_runner import upgrade_to_head
 from app.policy.bundle import build_bundle
@@ -85,6 +87,7 @@ def settings(database_url: str, opa_server: OpaProcess, tmp_path: Path) -> Setti
         opa_retries=1,
         migrate_on_start=False,
         bundle_dir=tmp_path / "bundle",
+        background_jobs=False,
     )
 
 
@@ -95,9 +98,33 @@ def live_url(settings: Settings, clock: FixedClock) -> Iterator[str]:
         yield url
 
 
+def issue_token(database_url: str, *, person_id: str | None = None, service_name: str | None = None) -> str:
+    """Issue an API token straight in the database, as the admin CLI does."""
+
+    async def _issue() -> str:
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                _, secret = await directory.create_token(
+                    session=session, label="test", now=DECISION_TIME, person_id=person_id, service_name=service_name
+                )
+            return secret
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(_issue())
+
+
 @pytest.fixture
-def http(live_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_url, timeout=10) as client:
+def service_token(database_url: str) -> str:
+    """A token for the CRM integration: it may decide cases and read decisions."""
+    return issue_token(database_url, service_name="crm-test")
+
+
+@pytest.fixture
+def http(live_url: str, service_token: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the live service, authenticated as the CRM integration."""
+    with httpx.Client(base_url=live_url, timeout=10, headers={"Authorization": f"Bearer {service_token}"}) as client:
         yield client
 
 

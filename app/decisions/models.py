@@ -31,3 +31,4 @@ class Decision(Base):
     decision_time: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     latency_ms: Mapped[float] = mapped_column(Float)
+    case_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -54,6 +54,12 @@ async def list_page(
     return rows, (await session.execute(total)).scalar_one()
 
 
+async def of_case(session: AsyncSession, *, case_id: str) -> Sequence[Decision]:
+    """Every decision of a save case, oldest first."""
+    stmt = select(Decision).where(Decision.case_id == case_id).order_by(Decision.decision_time, Decision.recorded_at)
+    return (await session.execute(stmt)).scalars().all()
+
+
 def add(session: AsyncSession, *, decision: Decision) -> None:
     """Stage a new decision row in the session's transaction."""
     session.add(decision)

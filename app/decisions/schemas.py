@@ -25,6 +25,7 @@ class DecisionRead(BaseModel):
     decision_time: datetime
     recorded_at: datetime
     latency_ms: float
+    case_id: str = Field(description="The save case this decision opened or re-decided.")
     replay: bool = Field(default=False, description="True when this answer repeats an earlier decision for the same event.")
 
 

@@ -48,9 +48,18 @@ def _replay_of(existing: Decision, *, fingerprint: str) -> DecideResult:
 
 
 async def decide(
-    *, session: AsyncSession, policy: PolicyClient, clock: Clock, case: SaveCaseCreate, raw_body: bytes
+    *,
+    session: AsyncSession,
+    policy: PolicyClient,
+    clock: Clock,
+    case: SaveCaseCreate,
+    raw_body: bytes,
+    case_id: str | None = None,
 ) -> DecideResult:
-    """Decide a save case once per (source, event_id); a repeat returns the stored decision."""
+    """Decide a save case once per (source, event_id); a repeat returns the stored decision.
+
+    A webhook's decision opens a case of its own id; a revision passes the case it belongs to.
+    """
     fingerprint = payload_fingerprint(case)
     existing = await repository.get_by_event(session, source=case.source, event_id=case.event_id)
     if existing is not None:
@@ -77,6 +86,7 @@ async def decide(
         decision_time=decision_time,
         recorded_at=datetime.now(UTC),
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        case_id=case_id or decision_id,
     )
     try:
         # A savepoint, so that losing a race to a concurrent duplicate leaves the

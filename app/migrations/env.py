@@ -3,7 +3,10 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import app.decisions.models  # noqa: F401 - registers the tables on Base.metadata
+import app.approvals.models  # noqa: F401 - each import registers its tables on Base.metadata
+import app.decisions.models  # noqa: F401
+import app.directory.models  # noqa: F401
+import app.notifications.models  # noqa: F401
 from app.config import get_settings
 from app.database import Base, sync_url
 

@@ -60,6 +60,7 @@ class PolicyClient:
             retries=retries,
         )
         self._opened = False
+        self._targets: tuple[str, dict[str, str]] | None = None
 
     async def open(self) -> None:
         await self._client.__aenter__()
@@ -102,6 +103,22 @@ class PolicyClient:
         if not revision:
             raise PolicyUnavailable("OPA did not report a policy bundle revision, so the decision could not be attributed.")
         return PolicyResult(decision=decision, revision=revision, opa_decision_id=body.get("decision_id"))
+
+    async def escalation_targets(self, *, revision: str | None = None) -> dict[str, str]:
+        """Who gets a task when a role's task is overdue, from the policy data finance maintains.
+
+        Cached per bundle revision: a decision made under revision R fetches
+        nothing more when R's targets are already known.
+        """
+        if revision is not None and self._targets is not None and self._targets[0] == revision:
+            return self._targets[1]
+        body = await self._query(rule="config/approval/escalation_targets", input_data={})
+        targets = body.get("result")
+        if not isinstance(targets, dict):
+            raise PolicyUnavailable("OPA has no escalation targets (data.retention.config.approval.escalation_targets).")
+        resolved = {str(role): str(target) for role, target in targets.items()}
+        self._targets = (_revision(body.get("provenance")) or "", resolved)
+        return resolved
 
     async def status(self) -> PolicyStatus:
         """Whether OPA answers, and which bundle revision it serves."""

@@ -1,0 +1,65 @@
+"""Directory administration from the shell: seed people, issue and revoke tokens.
+
+    .venv/bin/python -m app.directory.cli seed seeds/directory.json
+    .venv/bin/python -m app.directory.cli person-token u-am-04
+    .venv/bin/python -m app.directory.cli service-token crm
+    .venv/bin/python -m app.directory.cli revoke <token-id>
+"""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from app.clock import SystemClock
+from app.config import get_settings
+from app.database import create_engine, create_session_factory
+from app.directory import service as directory
+from app.directory.seed import load_seed
+from app.errors import ServiceError
+from app.migrations_runner import upgrade_to_head
+
+
+async def _main(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    engine = create_engine(settings.database_url)
+    factory = create_session_factory(engine)
+    now = SystemClock().now()
+    try:
+        if args.command == "seed":
+            print(f"{await load_seed(factory=factory, path=Path(args.file), now=now)} people loaded", file=sys.stderr)
+            return 0
+        async with factory() as session, session.begin():
+            if args.command == "revoke":
+                token = await directory.revoke_token(session=session, token_id=args.token_id, now=now)
+                print(f"revoked {token.id}", file=sys.stderr)
+                return 0
+            kwargs = {"person_id": args.person_id} if args.command == "person-token" else {"service_name": args.name}
+            token, secret = await directory.create_token(session=session, label=args.label, now=now, **kwargs)
+        print(f"token id {token.id} (keep the secret below; it is not stored)", file=sys.stderr)
+        print(secret)
+        return 0
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.directory.cli", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("seed", help="load people from a JSON file").add_argument("file")
+    person = sub.add_parser("person-token", help="issue a token for a person; prints the secret")
+    person.add_argument("person_id")
+    person.add_argument("--label", default="cli")
+    service = sub.add_parser("service-token", help="issue a token for an integration; prints the secret")
+    service.add_argument("name")
+    service.add_argument("--label", default="cli")
+    sub.add_parser("revoke", help="revoke a token").add_argument("token_id")
+    return asyncio.run(_main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Every query of the approver directory."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.directory.models import ApiToken, Delegation, Person
+
+
+async def get_person(session: AsyncSession, *, person_id: str) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def list_people(session: AsyncSession) -> Sequence[Person]:
+    return (await session.execute(select(Person).order_by(Person.id))).scalars().all()
+
+
+async def active_people(session: AsyncSession) -> Sequence[Person]:
+    return (await session.execute(select(Person).where(Person.active.is_(True)).order_by(Person.id))).scalars().all()
+
+
+async def token_by_hash(session: AsyncSession, *, token_hash: str) -> ApiToken | None:
+    stmt = select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_token(session: AsyncSession, *, token_id: str) -> ApiToken | None:
+    return await session.get(ApiToken, token_id)
+
+
+async def get_delegation(session: AsyncSession, *, delegation_id: str) -> Delegation | None:
+    return await session.get(Delegation, delegation_id)
+
+
+async def delegations_of(session: AsyncSession, *, person_id: str) -> Sequence[Delegation]:
+    stmt = select(Delegation).where(Delegation.person_id == person_id).order_by(Delegation.starts_at)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def principals_delegating_to(session: AsyncSession, *, delegate_id: str, at: datetime) -> list[str]:
+    """People whose delegation to delegate_id is active at the given time."""
+    stmt = select(Delegation.person_id).where(
+        Delegation.delegate_id == delegate_id,
+        Delegation.revoked_at.is_(None),
+        Delegation.starts_at <= at,
+        Delegation.ends_at > at,
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+def add(session: AsyncSession, obj: Person | Delegation | ApiToken) -> None:
+    session.add(obj)

@@ -1,0 +1,133 @@
+"""The approver directory: people, delegations and their API tokens."""
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.directory import repository
+from app.directory.models import ApiToken, Delegation, Person
+from app.directory.schemas import DelegationCreate, PersonCreate
+from app.errors import BadRequest, Conflict, NotFound
+
+TOKEN_PREFIX = "sot_"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token; the token itself is never stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def upsert_person(*, session: AsyncSession, person_in: PersonCreate, now: datetime) -> Person:
+    """Create a person or replace their details and roles."""
+    person = await repository.get_person(session, person_id=person_in.id)
+    values = person_in.model_dump(mode="json")
+    values["roles"] = sorted(set(values["roles"]))
+    if person is None:
+        person = Person(**values, created_at=now)
+        repository.add(session, person)
+    else:
+        for key, value in values.items():
+            setattr(person, key, value)
+    await session.flush()
+    return person
+
+
+async def get_person(*, session: AsyncSession, person_id: str) -> Person:
+    """Return a person or raise NotFound."""
+    person = await repository.get_person(session, person_id=person_id)
+    if person is None:
+        raise NotFound(f"No person with id {person_id!r}.")
+    return person
+
+
+async def list_people(*, session: AsyncSession) -> Sequence[Person]:
+    """Return everyone in the directory."""
+    return await repository.list_people(session)
+
+
+async def create_token(
+    *, session: AsyncSession, label: str, now: datetime, person_id: str | None = None, service_name: str | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token for a person or a service; return the row and the secret (shown once)."""
+    if (person_id is None) == (service_name is None):
+        raise BadRequest("A token belongs to exactly one person or one service.")
+    if person_id is not None:
+        await get_person(session=session, person_id=person_id)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        id=str(uuid.uuid4()),
+        token_hash=hash_token(secret),
+        person_id=person_id,
+        service_name=service_name,
+        label=label,
+        created_at=now,
+    )
+    repository.add(session, token)
+    await session.flush()
+    return token, secret
+
+
+async def revoke_token(*, session: AsyncSession, token_id: str, now: datetime) -> ApiToken:
+    """Revoke a token; it stops working at once."""
+    token = await repository.get_token(session, token_id=token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id!r}.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        await session.flush()
+    return token
+
+
+async def resolve_token(*, session: AsyncSession, token: str) -> ApiToken | None:
+    """The live token row for a presented secret, if any."""
+    return await repository.token_by_hash(session, token_hash=hash_token(token))
+
+
+async def create_delegation(
+    *, session: AsyncSession, person_id: str, delegation_in: DelegationCreate, now: datetime
+) -> Delegation:
+    """Let a delegate act for a person between two times (out of office)."""
+    await get_person(session=session, person_id=person_id)
+    delegate = await get_person(session=session, person_id=delegation_in.delegate_id)
+    if delegate.id == person_id:
+        raise BadRequest("A person cannot delegate to themselves.")
+    if not delegate.active:
+        raise Conflict(f"{delegate.id!r} is not active and cannot be a delegate.")
+    if delegation_in.ends_at <= delegation_in.starts_at:
+        raise BadRequest("ends_at must be after starts_at.")
+    delegation = Delegation(
+        id=str(uuid.uuid4()),
+        person_id=person_id,
+        delegate_id=delegate.id,
+        starts_at=delegation_in.starts_at,
+        ends_at=delegation_in.ends_at,
+        created_at=now,
+    )
+    repository.add(session, delegation)
+    await session.flush()
+    return delegation
+
+
+async def revoke_delegation(*, session: AsyncSession, delegation_id: str, now: datetime) -> Delegation:
+    """End a delegation now."""
+    delegation = await repository.get_delegation(session, delegation_id=delegation_id)
+    if delegation is None:
+        raise NotFound(f"No delegation with id {delegation_id!r}.")
+    if delegation.revoked_at is None:
+        delegation.revoked_at = now
+        await session.flush()
+    return delegation
+
+
+async def list_delegations(*, session: AsyncSession, person_id: str) -> Sequence[Delegation]:
+    """Every delegation a person has given."""
+    return await repository.delegations_of(session, person_id=person_id)
+
+
+async def acting_for(*, session: AsyncSession, person_id: str, at: datetime) -> set[str]:
+    """Whose tasks this person may act on now: their own and those delegated to them."""
+    return {person_id, *await repository.principals_delegating_to(session, delegate_id=person_id, at=at)}
