@@ -50,7 +50,8 @@ def offer_cost(*, case: SaveCaseCreate) -> float | None:
         case OfferType.discount:
             if case.account.arr is None:
                 return None
-            return case.account.arr / 12 * offer.discount_pct / 100 * offer.duration_months
+            # Money, so cents; multiplying first keeps 310,000 × 22% × 12 months at exactly 68,200.
+            return round(case.account.arr * offer.discount_pct * offer.duration_months / 1200, 2)
         case OfferType.service_credit:
             return offer.credit_amount
         case _:
