@@ -67,12 +67,16 @@ async def cases_past_renewal(session: AsyncSession, *, today: str, statuses: Seq
     return (await session.execute(stmt)).scalars().all()
 
 
-async def case_ids_involving(session: AsyncSession, *, person_ids: set[str]) -> set[str]:
-    """Cases where any of these people is owner, requester or an assignee."""
+async def case_involves(session: AsyncSession, *, case_id: str, person_ids: set[str]) -> bool:
+    """Whether any of these people is the case's owner, requester or the assignee of one of its tasks."""
     people = sorted(person_ids)
-    stmt_cases = select(SaveCase.id).where(or_(SaveCase.owner_id.in_(people), SaveCase.requester_id.in_(people)))
-    stmt_tasks = select(ApprovalTask.case_id).where(ApprovalTask.assignee_id.in_(people))
-    return set((await session.execute(stmt_cases)).scalars()) | set((await session.execute(stmt_tasks)).scalars())
+    as_party = select(SaveCase.id).where(
+        SaveCase.id == case_id, or_(SaveCase.owner_id.in_(people), SaveCase.requester_id.in_(people))
+    )
+    as_assignee = select(ApprovalTask.id).where(ApprovalTask.case_id == case_id, ApprovalTask.assignee_id.in_(people))
+    return (await session.execute(as_party.limit(1))).first() is not None or (
+        await session.execute(as_assignee.limit(1))
+    ).first() is not None
 
 
 def add(session: AsyncSession, obj: SaveCase | ApprovalTask | CaseEvent) -> None:

@@ -77,9 +77,7 @@ def _record(
     )
 
 
-async def _eligible_people(
-    session: AsyncSession, *, role: str, case: SaveCase, excluded: set[str]
-) -> list[str]:
+async def _eligible_people(session: AsyncSession, *, role: str, excluded: set[str]) -> list[str]:
     people = await directory_repository.active_people(session)
     return [p.id for p in people if role in p.roles and p.id not in excluded]
 
@@ -112,10 +110,10 @@ async def _resolve_assignee(
         if case.owner_id and case.owner_id not in excluded:
             return case.owner_id, None
         fallback = ctx.targets.get("account_owner")
-        candidates = await _eligible_people(session, role=fallback, case=case, excluded=excluded) if fallback else []
+        candidates = await _eligible_people(session, role=fallback, excluded=excluded) if fallback else []
         reason = "the account owner requested this case" if case.owner_id else "the case names no account owner"
         return (candidates[0], f"{reason}; {fallback} reviews instead") if candidates else (None, f"{reason}; nobody eligible")
-    candidates = await _eligible_people(session, role=role, case=case, excluded=excluded)
+    candidates = await _eligible_people(session, role=role, excluded=excluded)
     return (candidates[0], None) if candidates else (None, f"nobody eligible holds the {role} role")
 
 
@@ -253,7 +251,7 @@ async def get_case(*, session: AsyncSession, case_id: str) -> SaveCase:
 async def can_see(*, session: AsyncSession, case: SaveCase, person_id: str, now: datetime) -> bool:
     """Owner, requester, anyone assigned a task of the case, and their active delegates may see it."""
     acting_for = await directory.acting_for(session=session, person_id=person_id, at=now)
-    return case.id in await repository.case_ids_involving(session, person_ids=acting_for)
+    return await repository.case_involves(session, case_id=case.id, person_ids=acting_for)
 
 
 async def check_revisable(*, session: AsyncSession, case: SaveCase, person_id: str | None, now: datetime) -> None:
@@ -273,6 +271,9 @@ async def apply_revision(
     """Restart the case from a new decision on the revised case: open tasks end, the new chain begins."""
     for task in await repository.open_tasks_of_case(session, case_id=case.id):
         task.status = SUPERSEDED
+    evidence = decision.policy_input["case"]
+    case.owner_id = evidence["account"].get("owner_id")
+    case.renewal_date = (evidence.get("contract") or {}).get("renewal_date")
     _record(
         session, case=case, event="redecided", now=now, actor_id=actor_id,
         before=_case_state(case), after={"decision_id": decision.id, "outcome": decision.decision["outcome"]},
