@@ -28,7 +28,7 @@ def test_decide_examples_give_the_outcomes_the_examples_state(
     assert body["opa_decision_id"]
     assert body["evidence"]["derived"]["decision_time"].startswith(DECISION_TIME.strftime("%Y-%m-%dT%H:%M:%S"))
     assert body["replay"] is False
-    assert response.headers["location"] == f"/v1/save-cases/{body['id']}"
+    assert response.headers["location"] == f"/v1/save-cases/{body['case_id']}"
 
 
 def test_decide_replay_returns_the_stored_decision(http: httpx.Client) -> None:
