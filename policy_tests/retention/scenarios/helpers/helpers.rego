@@ -1,0 +1,98 @@
+# METADATA
+# title: Scenario helpers
+# description: >-
+#   The expected decision shape, approval chains, offers, derived facts and
+#   customer reasons the whole-case scenarios are written with.
+package retention.scenarios.helpers
+
+decision_time := "2026-11-22T12:00:00Z"
+
+# Every key except explanations, with the values a clean routed case has;
+# each scenario overrides what its story changes.
+expected(overrides) := object.union(
+	{
+		"outcome": "route",
+		"discount_tier": "none",
+		"legal_review_required": false,
+		"escalation_level": "none",
+		"urgent": false,
+		"pause_reasons": [],
+		"missing_evidence": [],
+		"violations": [],
+	},
+	overrides,
+)
+
+without_explanations(decision) := object.remove(decision, {"explanations"})
+
+rules(decision) := {e.rule | some e in decision.explanations}
+
+chain(sla_hours, stages) := [{"stage": i + 1, "roles": roles, "mode": "all", "sla_hours": sla_hours} |
+	some i, roles in stages
+]
+
+owner_only(sla_hours) := chain(sla_hours, [["account_owner"]])
+
+discount(pct, months) := {"type": "discount", "discount_pct": pct, "duration_months": months, "credit_amount": 0}
+
+credit(amount) := {"type": "service_credit", "discount_pct": 0, "duration_months": 0, "credit_amount": amount}
+
+offer(type, months) := {"type": type, "discount_pct": 0, "duration_months": months, "credit_amount": 0}
+
+discount_facts(pct, margin_after, cost) := {
+	"credit_share_pct": 0,
+	"concession_pct": pct,
+	"margin_after_offer_pct": margin_after,
+	"offer_cost": cost,
+}
+
+credit_facts(share, margin_after, amount) := {
+	"credit_share_pct": share,
+	"concession_pct": share,
+	"margin_after_offer_pct": margin_after,
+	"offer_cost": amount,
+}
+
+# An offer that costs nothing leaves the gross margin as it is.
+no_cost_facts(gross_margin) := {
+	"credit_share_pct": 0,
+	"concession_pct": 0,
+	"margin_after_offer_pct": gross_margin,
+	"offer_cost": 0,
+}
+
+# An SMB account: 12,000 ARR (1,000 a month) at 75% gross margin.
+smb := {"segment": "smb", "arr": 12000, "gross_margin_pct": 75}
+
+# An enterprise account under the ARR executive threshold: 200,000 ARR at 80%.
+enterprise := {"segment": "enterprise", "arr": 200000, "gross_margin_pct": 80}
+
+price_reason := {
+	"category": "price",
+	"text": "The renewal quote is too expensive for our budget.",
+	"sentiment": "calm",
+}
+
+timing_reason := {
+	"category": null,
+	"text": "A hiring freeze until next quarter means we cannot roll out now.",
+	"sentiment": "calm",
+}
+
+relationship_reason := {
+	"category": null,
+	"text": "Our champion left and nobody called us for months.",
+	"sentiment": "frustrated",
+}
+
+value_reason := {
+	"category": null,
+	"text": "We barely use it; adoption never took off.",
+	"sentiment": "neutral",
+}
+
+fit_reason := {
+	"category": null,
+	"text": "The product has a feature gap on our integration requirements.",
+	"sentiment": "neutral",
+}
