@@ -3,11 +3,13 @@
 # description: >-
 #   Legal triggers, urgent renewals and stage deadlines, renewal rejection,
 #   past-due billing, and every reason a case pauses for its owner.
+#   Each varies the baseline fixture (mid-market, 84,000 ARR, 72% gross
+#   margin, renewal 70 days out, churn score 60, evidence 2 days old), decided
+#   at 2026-11-22T12:00:00Z with the derived facts computed by hand.
 package retention.scenarios.pauses_test
 
-import data.retention.scenarios.helpers
-
 import data.retention.fixtures
+import data.retention.scenarios.helpers
 
 # Legal triggers
 
