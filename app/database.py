@@ -1,6 +1,8 @@
 """Database engine and the request-scoped session that owns the transaction."""
 
+import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
@@ -10,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from app.errors import DatabaseUnavailable
+from app.observability import decision_id_var
+
+logger = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -81,11 +86,15 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+@asynccontextmanager
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Yield a session; commit when the request succeeded, roll back when it failed."""
     async with factory() as session:
         try:
             yield session
+        except SQLAlchemyError as exc:
+            await session.rollback()
+            raise _unavailable(exc, "The database could not be read or written; nothing was recorded.") from exc
         except BaseException:
             await session.rollback()
             raise
@@ -93,4 +102,12 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
             await session.commit()
         except SQLAlchemyError as exc:
             await session.rollback()
-            raise DatabaseUnavailable("The decision log could not be written; nothing was recorded.") from exc
+            raise _unavailable(exc, "The decision log could not be written; nothing was recorded.") from exc
+
+
+def _unavailable(exc: SQLAlchemyError, message: str) -> DatabaseUnavailable:
+    """Log a failed request's database error, without the decision id it would have recorded, and make it a 503."""
+    error = DatabaseUnavailable(message)
+    decision_id_var.set(None)
+    logger.error("database error; transaction rolled back", extra={"code": error.code, "error": str(exc).splitlines()[0]})
+    return error

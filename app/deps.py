@@ -16,7 +16,9 @@ from app.policy.supervisor import EmbeddedOpa
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.session_factory):
+    # A context manager, not a loop over a generator: the request's exception must reach
+    # session_scope so it rolls back and turns a database error into a 503.
+    async with session_scope(request.app.state.session_factory) as session:
         yield session
 
 

@@ -16,7 +16,7 @@ from app.clock import Clock
 from app.decisions import repository
 from app.decisions.models import Decision
 from app.decisions.repository import DecisionFilter
-from app.errors import IdempotencyConflict, NotFound
+from app.errors import IdempotencyConflict, NotFound, PolicyUnavailable
 from app.evidence import assemble_evidence
 from app.observability import decision_id_var
 from app.policy.client import PolicyClient
@@ -66,11 +66,19 @@ async def decide(
         return _replay_of(existing, fingerprint=fingerprint)
 
     decision_id = str(uuid.uuid4())
-    decision_id_var.set(decision_id)
     started = time.perf_counter()
     decision_time = clock.now()
     policy_input = assemble_evidence(case=case, decision_time=decision_time)
-    result = await policy.decide(policy_input)
+    try:
+        result = await policy.decide(policy_input)
+    except PolicyUnavailable as exc:
+        # Nothing was decided, so nothing is logged under a decision id.
+        logger.warning(
+            "decision attempt failed; no decision recorded",
+            extra={"code": exc.code, "error": exc.message, "source": case.source, "event_id": case.event_id},
+        )
+        raise
+    decision_id_var.set(decision_id)
     row = Decision(
         id=decision_id,
         source=case.source,
