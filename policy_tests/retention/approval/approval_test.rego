@@ -352,3 +352,14 @@ test_sla_hours_same_for_every_stage if {
 		_stage(3, ["executive"], 8),
 	]
 }
+
+test_sla_hours_falls_back_to_48_without_default_in_data if {
+	# The Rego default only applies when the data has no default_sla_hours.
+	approval_config := json.remove(data.retention.config.approval, ["default_sla_hours"])
+	hours := approval.sla_hours with input as _renewal(70)
+		with data.retention.config.approval as approval_config
+	hours == 48
+	tight := approval.sla_hours with input as _renewal(10)
+		with data.retention.config.approval as approval_config
+	tight == 8
+}
