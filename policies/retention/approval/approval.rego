@@ -55,8 +55,8 @@ _deadlines := [deadline.sla_hours |
 # description: >-
 #   Hours each stage has: 48 by default, 24 when the renewal is within 60
 #   days, 8 when within 14 days (reference data). The tightest that applies wins.
-default sla_hours := 48
-
+#   With no default in the data there is no deadline and no chain, and the
+#   service refuses the decision rather than guess one.
 sla_hours := min(_deadlines) if {
 	count(_deadlines) > 0
 } else := _config.default_sla_hours

@@ -78,7 +78,7 @@ _messages := {
 	"margin": "The margin after the offer is below the executive threshold.",
 	"credit": "The credit share of ARR is over the executive threshold.",
 	"offer_cost": "The offer cost is over the executive threshold.",
-	"enterprise_relationship": sprintf("A relationship breakdown at a %s account.", [_account.segment]),
+	"enterprise_relationship": sprintf("A relationship breakdown at an account in the %s segment.", [_account.segment]),
 	"relationship": "The reason is the relationship.",
 	"urgent": sprintf(
 		"Renewal is within %v days and the churn score is at or over %v.",

@@ -353,12 +353,15 @@ test_sla_hours_same_for_every_stage if {
 	]
 }
 
-test_sla_hours_falls_back_to_48_without_default_in_data if {
-	# The Rego default only applies when the data has no default_sla_hours.
+test_sla_hours_without_default_in_data_is_undefined_outside_the_bands if {
+	# No number lives in the Rego: without the data's default there is no
+	# deadline, so no chain, and the service refuses the decision.
 	approval_config := json.remove(data.retention.config.approval, ["default_sla_hours"])
-	hours := approval.sla_hours with input as _renewal(70)
+	not approval.sla_hours with input as _renewal(70)
 		with data.retention.config.approval as approval_config
-	hours == 48
+	chain := approval.routed_chain with input as _renewal(70)
+		with data.retention.config.approval as approval_config
+	chain == []
 	tight := approval.sla_hours with input as _renewal(10)
 		with data.retention.config.approval as approval_config
 	tight == 8

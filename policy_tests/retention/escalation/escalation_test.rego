@@ -263,7 +263,7 @@ test_level_relationship_enterprise_is_executive if {
 	explanations := escalation.explanations with input as inp
 	explanations == {{
 		"rule": "escalation.executive.enterprise_relationship",
-		"message": "A relationship breakdown at a enterprise account. The case escalates to an executive.",
+		"message": "A relationship breakdown at an account in the enterprise segment. The case escalates to an executive.",
 	}}
 }
 
