@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, ServiceError
 from app.observability import decision_id_var
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # The driver's own transaction handling lets RELEASE SAVEPOINT commit everything
+    # (it emits no BEGIN before a SAVEPOINT), so a request that failed after its
+    # savepoint kept its writes. SQLAlchemy begins transactions itself instead.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    # IMMEDIATE takes the write lock up front, so concurrent writers queue on the
+    # busy timeout instead of failing to upgrade a read snapshot.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -79,6 +89,7 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(async_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -95,6 +106,13 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except SQLAlchemyError as exc:
             await session.rollback()
             raise _unavailable(exc, "The database could not be read or written; nothing was recorded.") from exc
+        except ServiceError as exc:
+            await session.rollback()
+            if exc.status_code >= 500:
+                # A failed attempt is logged as such, never under the id of a decision it did not record.
+                decision_id_var.set(None)
+                logger.warning("request failed; nothing was recorded", extra={"code": exc.code, "error": exc.message})
+            raise
         except BaseException:
             await session.rollback()
             raise

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,7 @@ from app.clock import Clock
 from app.decisions import repository
 from app.decisions.models import Decision
 from app.decisions.repository import DecisionFilter
-from app.errors import IdempotencyConflict, NotFound, PolicyUnavailable
+from app.errors import IdempotencyConflict, NotFound
 from app.evidence import assemble_evidence
 from app.observability import decision_id_var
 from app.policy.client import PolicyClient
@@ -69,15 +70,7 @@ async def decide(
     started = time.perf_counter()
     decision_time = clock.now()
     policy_input = assemble_evidence(case=case, decision_time=decision_time)
-    try:
-        result = await policy.decide(policy_input)
-    except PolicyUnavailable as exc:
-        # Nothing was decided, so nothing is logged under a decision id.
-        logger.warning(
-            "decision attempt failed; no decision recorded",
-            extra={"code": exc.code, "error": exc.message, "source": case.source, "event_id": case.event_id},
-        )
-        raise
+    result = await policy.decide(policy_input)
     decision_id_var.set(decision_id)
     row = Decision(
         id=decision_id,
@@ -107,9 +100,10 @@ async def decide(
         if winner is None:
             raise
         return _replay_of(winner, fingerprint=fingerprint)
-    logger.info(
-        "decision recorded",
-        extra={"outcome": row.outcome, "policy_revision": row.policy_revision, "opa_decision_id": row.opa_decision_id},
+    extra = {"outcome": row.outcome, "policy_revision": row.policy_revision, "opa_decision_id": row.opa_decision_id}
+    # Recorded means committed: the request may still fail (and roll back) after this point.
+    event.listen(
+        session.sync_session, "after_commit", lambda _: logger.info("decision recorded", extra=extra), once=True
     )
     return DecideResult(decision=row, replay=False)
 

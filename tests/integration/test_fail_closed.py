@@ -215,3 +215,35 @@ def test_a_database_that_cannot_record_gives_503_and_no_decision(
         retried = client.post("/v1/save-cases", json=_case("evt-no-table"))
         assert retried.status_code == 201, retried.text
     assert count_rows(database_url, "decisions") == 2
+
+
+def test_a_policy_failure_after_the_decision_leaves_no_row_and_no_case(
+    opa_binary: Path, database_url: str, service_token: str, tmp_path: Path
+) -> None:
+    """The decision comes back but opening its case needs the escalation targets, which this bundle lacks."""
+    import json
+    import shutil
+
+    from tests.conftest import ROOT
+
+    policy_dir = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policy_dir)
+    data_file = policy_dir / "retention" / "config" / "data.json"
+    data = json.loads(data_file.read_text())
+    del data["approval"]["escalation_targets"]
+    data_file.write_text(json.dumps(data))
+    bundle, _ = build_bundle(opa_binary=opa_binary, policy_dir=policy_dir, out_dir=tmp_path / "built")
+    opa = OpaProcess(binary=opa_binary, bundle=bundle)
+    opa.start()
+    try:
+        with service(database_url, service_token, tmp_path, opa.url) as client, captured_logs() as logs:
+            response = client.post("/v1/save-cases", json=_case("evt-no-targets"))
+    finally:
+        opa.kill()
+
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "policy_unavailable"
+    assert "escalation targets" in response.json()["detail"]
+    _assert_failed_attempt_logged(logs, code="policy_unavailable")
+    assert count_rows(database_url, "decisions") == 0
+    assert count_rows(database_url, "save_cases") == 0
