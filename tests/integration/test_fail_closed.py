@@ -1,6 +1,8 @@
 """Fail closed: without a policy answer or a durable record there is no decision, only a 503 and a log line."""
 
+import json
 import logging
+import shutil
 import socket
 import threading
 import time
@@ -15,7 +17,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
 from app.policy.bundle import build_bundle
-from tests.conftest import DECISION_TIME, load_example
+from tests.conftest import DECISION_TIME, ROOT, load_example
 from tests.integration.conftest import JsonLines, count_rows, execute
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
@@ -221,11 +223,6 @@ def test_a_policy_failure_after_the_decision_leaves_no_row_and_no_case(
     opa_binary: Path, database_url: str, service_token: str, tmp_path: Path
 ) -> None:
     """The decision comes back but opening its case needs the escalation targets, which this bundle lacks."""
-    import json
-    import shutil
-
-    from tests.conftest import ROOT
-
     policy_dir = tmp_path / "policies"
     shutil.copytree(ROOT / "policies", policy_dir)
     data_file = policy_dir / "retention" / "config" / "data.json"

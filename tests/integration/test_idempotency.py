@@ -1,12 +1,19 @@
 """Webhook idempotency: one decision per (source, event_id), however often and however concurrently it is sent."""
 
 import copy
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from pydantic import SecretStr
 
+from app.auth.principal import webhook_signature
+from app.clock import FixedClock
+from app.config import Settings
+from app.main import create_app
 from tests.conftest import load_example
 from tests.integration.conftest import count_rows
+from tests.support.live_server import serve
 
 
 def _decisions(database_url: str, source: str, event_id: str) -> int:
@@ -117,3 +124,30 @@ def test_concurrent_duplicates_with_different_bodies_keep_one_decision_and_refus
     # Exactly the five bodies equal to the winner's are answered with its decision; the other five conflict.
     assert len(accepted) == 5 and sum(r.status_code == 409 for r in responses) == 5
     assert _decisions(database_url, case["source"], case["event_id"]) == 1
+
+
+def test_a_resent_signed_webhook_replays_and_a_changed_one_conflicts(
+    settings: Settings, clock: FixedClock, database_url: str
+) -> None:
+    """The CRM's own retry: the same signed event again, with a fresh signature time."""
+    signed_settings = settings.model_copy(update={"webhook_secrets": {"salesforce": SecretStr("s3cret")}})
+    case = load_example("service-recovery")
+
+    def signed(client: httpx.Client, body: dict, *, offset: int) -> httpx.Response:
+        raw = json.dumps(body).encode()
+        timestamp = str(int(clock.now().timestamp()) + offset)
+        return client.post("/v1/save-cases", content=raw, headers={
+            "content-type": "application/json", "X-Webhook-Source": "salesforce", "X-Webhook-Timestamp": timestamp,
+            "X-Webhook-Signature": webhook_signature(secret="s3cret", timestamp=timestamp, body=raw),
+        })  # fmt: skip
+
+    with serve(create_app(settings=signed_settings, clock=clock)) as url, httpx.Client(base_url=url, timeout=10) as client:
+        first = signed(client, case, offset=0)
+        again = signed(client, case, offset=30)
+        changed = signed(client, {**case, "trigger": "churn_risk"}, offset=60)
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert changed.status_code == 409 and changed.json()["code"] == "idempotency_conflict"
+    assert _decisions(database_url, "salesforce", case["event_id"]) == 1
