@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, principal_from_token, principal_from_webhook
@@ -47,11 +48,35 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]
 
 
-async def _principal(request: Request, session: SessionDep) -> Principal:
+# Declared for the OpenAPI contract only; principal.py reads and checks the headers.
+_api_token = HTTPBearer(
+    auto_error=False, scheme_name="apiToken", description="A person's or an integration's API token."
+)
+_webhook_signature = APIKeyHeader(
+    name="X-Webhook-Signature",
+    auto_error=False,
+    scheme_name="webhookSignature",
+    description=(
+        'CRM webhooks: sha256=<hex HMAC-SHA256 of "<X-Webhook-Timestamp>.<raw body>" with the source\'s secret>, '
+        "with X-Webhook-Source and X-Webhook-Timestamp (Unix seconds, within the replay window)."
+    ),
+)
+_TokenDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(_api_token)]
+_SignatureDoc = Annotated[str | None, Depends(_webhook_signature)]
+
+
+async def _principal(request: Request, session: SessionDep, _token: _TokenDoc) -> Principal:
     return await principal_from_token(session=session, request=request)
 
 
-async def _integration(request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Principal:
+async def _integration(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    _token: _TokenDoc,
+    _signature: _SignatureDoc,
+) -> Principal:
     """A CRM webhook signed with its source's secret, or a caller with a service token."""
     signed = principal_from_webhook(settings=settings, request=request, body=await request.body(), now=clock.now())
     principal = signed or await principal_from_token(session=session, request=request)

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.decisions import repository
-from app.deps import EmbeddedOpaDep, PolicyDep, SessionDep
+from app.decisions.schemas import ErrorRead
+from app.deps import EmbeddedOpaDep, PolicyDep, PrincipalDep, SessionDep
 
 router = APIRouter(tags=["operations"])
 logger = logging.getLogger(__name__)
@@ -63,9 +64,14 @@ async def readyz(policy: PolicyDep, session: SessionDep) -> JSONResponse:
     return JSONResponse(status_code=200 if body.status == "ok" else 503, content=body.model_dump())
 
 
-@router.get("/v1/policy", operation_id="get_policy", response_model=PolicyRead)
-async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep) -> PolicyRead:
-    """The policy revision OPA serves now, and whether OPA is healthy."""
+@router.get(
+    "/v1/policy", operation_id="get_policy", response_model=PolicyRead, responses={
+        401: {"model": ErrorRead, "description": "No valid API token."},
+        503: {"model": ErrorRead, "description": "The database is unavailable."},
+    },
+)
+async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep, _principal: PrincipalDep) -> PolicyRead:
+    """The policy revision OPA serves now, and whether OPA is healthy (any authenticated caller)."""
     status = await policy.status()
     return PolicyRead(
         revision=status.revision,
