@@ -1,9 +1,10 @@
-"""ASGI middleware at the edge: the body-size limit and one access log line per request."""
+"""ASGI middleware at the edge: the body-size limit, NUL-free parameters and one access log line per request."""
 
 import json
 import logging
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,6 +76,42 @@ class BodySizeLimit:
         except _BodyTooLarge:
             if not started:
                 await self._reject(send)
+
+
+class NulInParameters:
+    """Answers 422 naming the parameter when the path or query string carries a NUL character.
+
+    PostgreSQL cannot compare text with NUL; without this, such a lookup would be a
+    503 on PostgreSQL and a plain miss on SQLite.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loc: list[str] | None = None
+        if "\x00" in scope["path"]:
+            loc = ["path"]
+        else:
+            query = scope.get("query_string", b"").decode("latin-1")
+            loc = next((["query", name] for name, value in parse_qsl(query) if "\x00" in name + value), None)
+        if loc is None:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(
+            {"detail": [{"loc": loc, "msg": "must not contain NUL (\\u0000) characters", "type": "value_error"}]}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 class AccessLog:

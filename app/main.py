@@ -20,7 +20,7 @@ from app.directory.router import router as directory_router
 from app.directory.seed import load_seed
 from app.errors import ServiceError, service_error_handler
 from app.health.router import router as health_router
-from app.http_guards import AccessLog, BodySizeLimit
+from app.http_guards import AccessLog, BodySizeLimit, NulInParameters
 from app.migrations_runner import upgrade_to_head
 from app.observability import configure_logging
 from app.policy.client import PolicyClient
@@ -113,6 +113,7 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     app.include_router(health_router)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulInParameters)
     app.add_middleware(AccessLog)
     for route in app.routes:
         if isinstance(route, APIRoute):

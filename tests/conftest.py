@@ -15,6 +15,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.database import create_engine, create_session_factory
 from app.directory import service as directory
+from app.directory.seed import load_seed
 from app.main import create_app
 from app.migrations_runner import upgrade_to_head
 from app.policy.bundle import build_bundle
@@ -24,6 +25,7 @@ from tests.support.postgres import create_database, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+SEED_DIRECTORY = ROOT / "seeds" / "directory.json"
 # The examples' dates are fixed; deciding them at a fixed time keeps evidence age and renewal rules stable.
 DECISION_TIME = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -119,6 +121,22 @@ def issue_token(database_url: str, *, person_id: str | None = None, service_name
 def service_token(database_url: str) -> str:
     """A token for the CRM integration: it may decide cases and read decisions."""
     return issue_token(database_url, service_name="crm-test")
+
+
+@pytest.fixture
+def directory_tokens(database_url: str) -> dict[str, str]:
+    """Seed the demo directory (seeds/directory.json) and issue an API token for every person in it."""
+
+    async def _seed() -> None:
+        engine = create_engine(database_url)
+        try:
+            await load_seed(factory=create_session_factory(engine), path=SEED_DIRECTORY, now=DECISION_TIME)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_seed())
+    people = json.loads(SEED_DIRECTORY.read_text(encoding="utf-8"))
+    return {p["id"]: issue_token(database_url, person_id=p["id"]) for p in people}
 
 
 @pytest.fixture

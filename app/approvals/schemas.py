@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.decisions.schemas import DecisionRead
+from app.inbound import InboundModel
 
 
 class TaskRead(BaseModel):
@@ -86,15 +87,11 @@ class InboxRead(BaseModel):
     items: list[InboxItemRead]
 
 
-class TaskActionCreate(BaseModel):
+class TaskActionCreate(InboundModel):
     """An approver's action; a rejection needs a reason, a change request needs guidance."""
-
-    model_config = ConfigDict(extra="forbid")
 
     note: Annotated[str, Field(max_length=5000)] | None = None
 
 
-class TaskAssignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskAssignCreate(InboundModel):
     assignee_id: Annotated[str, Field(min_length=1, max_length=200)]

@@ -4,7 +4,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
+
+from app.inbound import InboundModel
 
 # Strict numbers and flags: a CRM that sends "84000" or "yes" gets a 422 naming
 # the field instead of a silent coercion into evidence the policy trusts.
@@ -81,8 +83,8 @@ class OfferType(StrEnum):
     re_onboarding = "re_onboarding"
 
 
-class _Evidence(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Evidence(InboundModel):
+    pass
 
 
 class Account(_Evidence):

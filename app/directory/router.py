@@ -1,7 +1,6 @@
 """Directory administration: people, their tokens and delegations."""
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.principal import Principal, require_admin
 from app.decisions.schemas import ErrorRead
@@ -13,6 +12,7 @@ from app.directory.schemas import (
     DelegationRead,
     PersonCreate,
     PersonRead,
+    ServiceTokenCreate,
     TokenCreate,
     TokenCreatedRead,
     TokenRead,
@@ -36,13 +36,6 @@ _ERRORS = {
 def _self_or_admin(principal: Principal, person_id: str) -> None:
     if not (principal.is_admin or principal.person_id == person_id):
         raise Forbidden("Only the person themself or an administrator may do this.")
-
-
-class ServiceTokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    service_name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")
-    label: str = Field(min_length=1, max_length=200)
 
 
 @router.put("/v1/people/{person_id}", operation_id="put_person", response_model=PersonRead, responses={c: _ERRORS[c] for c in (400, 401, 403)})

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.inbound import InboundModel
+
 PersonId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@-]+$")]
 
 
@@ -22,9 +24,7 @@ class DirectoryRole(StrEnum):
     csm = "csm"
 
 
-class PersonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PersonCreate(InboundModel):
     id: PersonId
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
@@ -47,9 +47,7 @@ class PersonRead(BaseModel):
     created_at: datetime
 
 
-class DelegationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DelegationCreate(InboundModel):
     delegate_id: PersonId
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -67,9 +65,12 @@ class DelegationRead(BaseModel):
     revoked_at: datetime | None
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenCreate(InboundModel):
+    label: Annotated[str, Field(min_length=1, max_length=200)]
 
+
+class ServiceTokenCreate(InboundModel):
+    service_name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
     label: Annotated[str, Field(min_length=1, max_length=200)]
 
 

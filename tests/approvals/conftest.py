@@ -1,34 +1,9 @@
-"""Fixtures for the approval workflow: the seeded directory and a token per person."""
+"""Fixtures for the approval workflow: an HTTP client per person of the seeded directory."""
 
-import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-
-from app.database import create_engine, create_session_factory
-from app.directory.seed import load_seed
-from tests.conftest import DECISION_TIME, ROOT, issue_token
-
-SEED = ROOT / "seeds" / "directory.json"
-
-
-@pytest.fixture
-def directory_tokens(database_url: str) -> dict[str, str]:
-    """Seed the directory and issue an API token for every person in it."""
-
-    async def _seed() -> None:
-        engine = create_engine(database_url)
-        try:
-            await load_seed(factory=create_session_factory(engine), path=Path(SEED), now=DECISION_TIME)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(_seed())
-    import json
-
-    return {p["id"]: issue_token(database_url, person_id=p["id"]) for p in json.loads(SEED.read_text())}
 
 
 class People:

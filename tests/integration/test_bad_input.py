@@ -102,3 +102,26 @@ def test_a_streamed_body_without_length_over_the_limit_is_413(http: httpx.Client
     assert response.status_code == 413, response.text
     assert response.json()["code"] == "payload_too_large"
     assert count_rows(database_url, "decisions") == 0
+
+
+def test_nul_characters_are_refused_naming_the_field_on_both_databases(
+    http: httpx.Client, database_url: str, directory_tokens: dict[str, str]
+) -> None:
+    # PostgreSQL cannot store NUL; both databases must answer a 422 naming the field, not a 503.
+    case = load_example("service-recovery")
+    case["customer_reason"]["text"] = "slow\x00support"
+    response = http.post("/v1/save-cases", json=case)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "customer_reason", "text"]
+    assert count_rows(database_url, "decisions") == 0
+
+    admin = {"Authorization": f"Bearer {directory_tokens['u-admin']}"}
+    token = http.post("/v1/service-tokens", headers=admin, json={"service_name": "crm", "label": "bad\x00label"})
+    assert token.status_code == 422
+    assert token.json()["detail"][0]["loc"] == ["body", "label"]
+    person = http.get("/v1/people/u%00x", headers=admin)
+    assert person.status_code == 422
+    assert person.json()["detail"][0]["loc"] == ["path"]
+    listing = http.get("/v1/decisions", params={"account_id": "a\x00b"})
+    assert listing.status_code == 422
+    assert listing.json()["detail"][0]["loc"] == ["query", "account_id"]
