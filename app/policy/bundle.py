@@ -37,3 +37,24 @@ def build_bundle(*, opa_binary: Path, policy_dir: Path, out_dir: Path) -> tuple[
             raise RuntimeError(f"opa build failed for {policy_dir}: {result.stderr.strip() or result.stdout.strip()}")
         partial.replace(target)
     return target, revision
+
+
+def main() -> None:
+    """Build a bundle for an external OPA (compose, CI): `python -m app.policy.bundle --out DIR`."""
+    import argparse
+    import shutil
+
+    from app.config import get_settings
+
+    settings = get_settings()
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="directory for bundle.tar.gz")
+    args = parser.parse_args()
+    built, revision = build_bundle(opa_binary=settings.opa_binary, policy_dir=settings.policy_dir, out_dir=args.out)
+    # A fixed name, so the OPA that loads it needs no knowledge of revisions.
+    shutil.copyfile(built, args.out / "bundle.tar.gz")
+    print(revision)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+# The save-offer decision service. OPA comes from the official image, pinned to
+# the version scripts/install-tools.sh builds for local runs and tests.
+FROM openpolicyagent/opa:1.22.2-static AS opa
+
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+COPY --from=opa /opa /usr/local/bin/opa
+
+WORKDIR /srv/app
+
+# Dependencies first (pinned in pyproject.toml), so code changes reuse this layer.
+# The app itself runs from /srv/app: its defaults (policies/, var/) are relative to it.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY app ./app
+COPY policies ./policies
+COPY seeds ./seeds
+COPY examples ./examples
+
+RUN useradd --system --uid 10001 --home-dir /srv/app save-offers \
+    && mkdir -p /srv/app/var \
+    && chown -R save-offers /srv/app/var
+
+USER save-offers
+
+# Embedded defaults; compose and real deployments set DATABASE_URL and OPA_URL.
+ENV OPA_BINARY=/usr/local/bin/opa \
+    POLICY_DIR=/srv/app/policies \
+    BUNDLE_DIR=/srv/app/var/bundle \
+    DATABASE_URL=sqlite:////srv/app/var/save-offers.db
+
+EXPOSE 8000
+
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
