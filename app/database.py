@@ -1,6 +1,8 @@
 """Database engine and the request-scoped session that owns the transaction."""
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -97,10 +99,26 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite has one writer, and every transaction begins IMMEDIATE. Requests of this
+# process queue here in order instead of polling SQLite's busy handler, whose
+# growing sleeps made the slowest 1% of decisions wait over a second under load.
+_sqlite_turns: "weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _turn(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        yield
+        return
+    async with _sqlite_turns.setdefault(engine, asyncio.Lock()):
+        yield
+
+
 @asynccontextmanager
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Yield a session; commit when the request succeeded, roll back when it failed."""
-    async with factory() as session:
+    async with _turn(factory), factory() as session:
         try:
             yield session
         except SQLAlchemyError as exc:
