@@ -21,8 +21,11 @@ mkdir -p "$bin"
 say() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-have_opa() { [ -x "$bin/opa" ] && "$bin/opa" version 2>/dev/null | grep -qx "Version: $OPA_VERSION"; }
-have_regal() { [ -x "$bin/regal" ] && "$bin/regal" version 2>/dev/null | grep -q "^Version: *v$REGAL_VERSION\$"; }
+# The output is captured before grep reads it: with pipefail, `tool version | grep -q`
+# fails at random when grep exits early and the tool dies of SIGPIPE.
+tool_version() { [ -x "$bin/$1" ] && "$bin/$1" version 2>/dev/null; }
+have_opa() { local out; out="$(tool_version opa)" && grep -qx "Version: $OPA_VERSION" <<<"$out"; }
+have_regal() { local out; out="$(tool_version regal)" && grep -q "^Version: *v$REGAL_VERSION\$" <<<"$out"; }
 
 platform() {
   local os arch
@@ -124,4 +127,4 @@ else
 fi
 have_regal || die "regal in .tools/bin is not v$REGAL_VERSION after install"
 
-say "ready: $("$bin/opa" version | head -1 | tr -s ' '), regal v$REGAL_VERSION"
+say "ready: $(tool_version opa | sed -n 1p | tr -s ' '), regal v$REGAL_VERSION"
