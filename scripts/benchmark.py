@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Decisions per second and latency of POST /v1/save-cases against a direct OPA query with the same input.
 
-Starts its own OPA (the policies bundle) and the real service on Uvicorn with a
-throwaway SQLite decision log, then measures both under the same client and
-concurrency. Prints figures; asserts nothing. Run: .venv/bin/python scripts/benchmark.py
+Starts its own OPA (the policies bundle; or uses --opa-url) and the real service on
+Uvicorn with a throwaway SQLite decision log in a temporary directory, then
+measures both under the same client and concurrency, warm-up excluded. Prints
+figures; asserts nothing. Stops what it started and removes the temporary
+directory. Run: .venv/bin/python scripts/benchmark.py [--requests 2000 --concurrency 8 --json]
 """
 
 import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -37,9 +40,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait(url: str, deadline_seconds: float = 30) -> None:
+def _wait(url: str, deadline_seconds: float = 30, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode} before becoming healthy")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
@@ -107,16 +112,18 @@ async def _run(args: argparse.Namespace, service_url: str, opa_url: str, token: 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=1000, help="measured requests per target")
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests per target")
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests per target first")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--opa-url", help="use this OPA server instead of starting one; it must serve a revision-stamped bundle of policies/ (python -m app.policy.bundle --out DIR)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="save-offers-bench-"))
-    bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
-    opa_port, service_port = _free_port(), _free_port()
-    opa_url, service_url = f"http://127.0.0.1:{opa_port}", f"http://127.0.0.1:{service_port}"
+    service_port = _free_port()
+    service_url = f"http://127.0.0.1:{service_port}"
+    opa_port = _free_port()
+    opa_url = args.opa_url.rstrip("/") if args.opa_url else f"http://127.0.0.1:{opa_port}"
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'decisions.db'}",
@@ -125,31 +132,46 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
     }
     processes: list[subprocess.Popen] = []
+    service_log = (workdir / "service.log").open("w")
     try:
+        if not args.opa_url:
+            bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
+            processes.append(subprocess.Popen(
+                [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--log-level", "error",
+                 "-b", str(bundle)],
+                stdout=subprocess.DEVNULL,
+            ))
+        _wait(f"{opa_url}/health?bundles", process=processes[0] if processes else None)
         processes.append(subprocess.Popen(
-            [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--log-level", "error", "-b", str(bundle)],
-            stdout=subprocess.DEVNULL,
+            [str(PYTHON), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(service_port),
+             "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=service_log, stderr=subprocess.STDOUT,
         ))
-        _wait(f"{opa_url}/health")
-        processes.append(subprocess.Popen(
-            [str(PYTHON), "-m", "uvicorn", "app.main:app", "--port", str(service_port), "--no-access-log",
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
-        ))
-        _wait(f"{service_url}/healthz")
+        _wait(f"{service_url}/healthz", process=processes[-1])
         token = subprocess.run(
             [str(PYTHON), "-m", "app.directory.cli", "service-token", "benchmark"],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout.strip()
         rows = asyncio.run(_run(args, service_url, opa_url, token))
+    except BaseException:
+        service_log.flush()
+        print((workdir / "service.log").read_text()[-3000:], file=sys.stderr)
+        raise
     finally:
         for process in reversed(processes):
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        service_log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     ratio = rows[1]["per_second"] / rows[0]["per_second"]
     if args.json:
-        print(json.dumps({"rows": rows, "opa_to_service_throughput_ratio": ratio, "concurrency": args.concurrency}))
+        print(json.dumps({"rows": rows, "opa_to_service_throughput_ratio": ratio, "concurrency": args.concurrency,
+                          "warmup": args.warmup}))
         return 0
     print(f"{args.requests} requests per target, concurrency {args.concurrency}, after {args.warmup} warm-up requests")
     print(f"{'target':<40}{'decisions/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
