@@ -13,14 +13,19 @@ COPY --from=opa /opa /usr/local/bin/opa
 
 WORKDIR /srv/app
 
-# Dependencies first (pinned in pyproject.toml), so code changes reuse this layer.
-# The app itself runs from /srv/app: its defaults (policies/, var/) are relative to it.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+# Dependencies first (pinned in pyproject.toml, no test extras), so code changes reuse this layer.
+COPY pyproject.toml /tmp/src/pyproject.toml
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/src/pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-COPY app ./app
+# The app package itself, installed non-editable into site-packages. The wheel carries
+# app/migrations/env.py and versions/*.py (setuptools finds them as namespace packages),
+# which is all `upgrade to head` at start-up needs; alembic.ini is only for runs by hand.
+COPY app /tmp/src/app
+RUN pip install --no-deps /tmp/src && rm -rf /tmp/src
+
+# Data the installed package reads by path (POLICY_DIR, SEED_DIRECTORY_FILE below / in compose).
 COPY policies ./policies
 COPY seeds ./seeds
 COPY examples ./examples
@@ -31,7 +36,8 @@ RUN useradd --system --uid 10001 --home-dir /srv/app save-offers \
 
 USER save-offers
 
-# Embedded defaults; compose and real deployments set DATABASE_URL and OPA_URL.
+# The installed package's own defaults point inside site-packages, so every path
+# setting is set here; compose and real deployments set DATABASE_URL and OPA_URL.
 ENV OPA_BINARY=/usr/local/bin/opa \
     POLICY_DIR=/srv/app/policies \
     BUNDLE_DIR=/srv/app/var/bundle \
