@@ -36,6 +36,7 @@ _ERRORS = {
         403: "The caller may not act on this task or case.",
         404: "No such case or task (or the caller has no role in it).",
         409: "The case or task is not in a state that allows this.",
+        413: "The body is larger than the configured limit.",
         503: "The policy engine or the database is unavailable.",
     }.items()
 }
@@ -80,6 +81,7 @@ async def case_read(*, session: AsyncSession, case: SaveCase) -> SaveCaseRead:
 @router.get(
     "/v1/save-cases/{case_id}",
     operation_id="get_save_case",
+    summary="Get a save case",
     response_model=SaveCaseRead,
     responses={code: _ERRORS[code] for code in (401, 404, 503)},
 )
@@ -92,10 +94,11 @@ async def get_save_case(case_id: str, principal: PrincipalDep, session: SessionD
 @router.post(
     "/v1/save-cases/{case_id}/revisions",
     operation_id="revise_save_case",
+    summary="Revise a save case",
     status_code=status.HTTP_201_CREATED,
     response_model=DecisionRead,
     responses={200: {"model": DecisionRead, "description": "A repeated revision: the stored decision."}}
-    | {code: _ERRORS[code] for code in (400, 401, 403, 404, 409, 503)},
+    | {code: _ERRORS[code] for code in (400, 401, 403, 404, 409, 413, 503)},
 )
 async def revise_save_case(
     case_id: str,
@@ -120,6 +123,7 @@ async def revise_save_case(
 @router.get(
     "/v1/approvals",
     operation_id="list_my_approvals",
+    summary="List my approval tasks",
     response_model=InboxRead,
     responses={code: _ERRORS[code] for code in (401, 403, 503)},
 )
@@ -159,10 +163,10 @@ async def _act(
     return await case_read(session=session, case=case)
 
 
-_ACTION_RESPONSES = {code: _ERRORS[code] for code in (400, 401, 403, 404, 409, 503)}
+_ACTION_RESPONSES = {code: _ERRORS[code] for code in (400, 401, 403, 404, 409, 413, 503)}
 
 
-@router.post("/v1/approvals/{task_id}/approve", operation_id="approve_task", response_model=SaveCaseRead, responses=_ACTION_RESPONSES)
+@router.post("/v1/approvals/{task_id}/approve", operation_id="approve_task", summary="Approve a task", response_model=SaveCaseRead, responses=_ACTION_RESPONSES)
 async def approve_task(
     task_id: str, body: TaskActionCreate, principal: PrincipalDep, session: SessionDep, policy: PolicyDep,
     clock: ClockDep, settings: SettingsDep,
@@ -171,7 +175,7 @@ async def approve_task(
     return await _act(action="approve", task_id=task_id, body=body, principal=principal, session=session, policy=policy, clock=clock, settings=settings)
 
 
-@router.post("/v1/approvals/{task_id}/reject", operation_id="reject_task", response_model=SaveCaseRead, responses=_ACTION_RESPONSES)
+@router.post("/v1/approvals/{task_id}/reject", operation_id="reject_task", summary="Reject a task", response_model=SaveCaseRead, responses=_ACTION_RESPONSES)
 async def reject_task(
     task_id: str, body: TaskActionCreate, principal: PrincipalDep, session: SessionDep, policy: PolicyDep,
     clock: ClockDep, settings: SettingsDep,
@@ -181,7 +185,8 @@ async def reject_task(
 
 
 @router.post(
-    "/v1/approvals/{task_id}/request-changes", operation_id="request_task_changes", response_model=SaveCaseRead,
+    "/v1/approvals/{task_id}/request-changes", operation_id="request_task_changes", summary="Request changes to a case",
+    response_model=SaveCaseRead,
     responses=_ACTION_RESPONSES,
 )  # fmt: skip
 async def request_task_changes(
@@ -192,7 +197,7 @@ async def request_task_changes(
     return await _act(action="request_changes", task_id=task_id, body=body, principal=principal, session=session, policy=policy, clock=clock, settings=settings)
 
 
-@router.post("/v1/approvals/{task_id}/assign", operation_id="assign_task", response_model=TaskRead, responses=_ACTION_RESPONSES)
+@router.post("/v1/approvals/{task_id}/assign", operation_id="assign_task", summary="Assign a task", response_model=TaskRead, responses=_ACTION_RESPONSES)
 async def assign_task(
     task_id: str, body: TaskAssignCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> TaskRead:

@@ -21,7 +21,7 @@ _ERRORS = {
     401: {"model": ErrorRead, "description": "No valid API token or webhook signature."},
     403: {"model": ErrorRead, "description": "The caller may not do this."},
     404: {"model": ErrorRead, "description": "No such decision."},
-    409: {"model": ErrorRead, "description": "The event was already decided with a different body."},
+    409: {"model": ErrorRead, "description": "The event was already decided with a different body, or belongs to another case."},
     413: {"model": ErrorRead, "description": "The body is larger than the configured limit."},
     503: {"model": ErrorRead, "description": "The policy engine or the database is unavailable; no decision was made."},
 }
@@ -30,6 +30,7 @@ _ERRORS = {
 @router.post(
     "/v1/save-cases",
     operation_id="decide_save_case",
+    summary="Decide a save case",
     status_code=status.HTTP_201_CREATED,
     response_model=DecisionRead,
     responses={
@@ -71,6 +72,7 @@ def decision_response(decision, *, replay: bool, response: Response) -> Decision
 @router.get(
     "/v1/decisions/{decision_id}",
     operation_id="get_decision",
+    summary="Get a decision",
     response_model=DecisionRead,
     responses={code: _ERRORS[code] for code in (401, 404, 503)},
 )
@@ -87,6 +89,7 @@ async def get_decision(decision_id: str, principal: PrincipalDep, session: Sessi
 @router.get(
     "/v1/decisions",
     operation_id="list_decisions",
+    summary="List decisions",
     response_model=DecisionPageRead,
     responses={code: _ERRORS[code] for code in (400, 401, 403, 503)},
 )

@@ -29,6 +29,8 @@ _ERRORS = {
         403: "Only administrators (or the person themself, where noted) may do this.",
         404: "No such person, token or delegation.",
         409: "Conflict with the directory's state.",
+        413: "The body is larger than the configured limit.",
+        503: "The database is unavailable.",
     }.items()
 }
 
@@ -38,7 +40,7 @@ def _self_or_admin(principal: Principal, person_id: str) -> None:
         raise Forbidden("Only the person themself or an administrator may do this.")
 
 
-@router.put("/v1/people/{person_id}", operation_id="put_person", response_model=PersonRead, responses={c: _ERRORS[c] for c in (400, 401, 403)})
+@router.put("/v1/people/{person_id}", operation_id="put_person", summary="Create or update a person", response_model=PersonRead, responses={c: _ERRORS[c] for c in (400, 401, 403, 413, 503)})
 async def put_person(person_id: str, person_in: PersonCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> PersonRead:
     """Create or update a person and their roles (administrators)."""
     require_admin(principal)
@@ -47,14 +49,14 @@ async def put_person(person_id: str, person_in: PersonCreate, principal: Princip
     return PersonRead.model_validate(await directory.upsert_person(session=session, person_in=person_in, now=clock.now()))
 
 
-@router.get("/v1/people", operation_id="list_people", response_model=list[PersonRead], responses={c: _ERRORS[c] for c in (401, 403)})
+@router.get("/v1/people", operation_id="list_people", summary="List people", response_model=list[PersonRead], responses={c: _ERRORS[c] for c in (401, 403, 503)})
 async def list_people(principal: PrincipalDep, session: SessionDep) -> list[PersonRead]:
     """Everyone in the directory (administrators)."""
     require_admin(principal)
     return [PersonRead.model_validate(p) for p in await directory.list_people(session=session)]
 
 
-@router.get("/v1/people/{person_id}", operation_id="get_person", response_model=PersonRead, responses={c: _ERRORS[c] for c in (401, 403, 404)})
+@router.get("/v1/people/{person_id}", operation_id="get_person", summary="Get a person", response_model=PersonRead, responses={c: _ERRORS[c] for c in (401, 403, 404, 503)})
 async def get_person(person_id: str, principal: PrincipalDep, session: SessionDep) -> PersonRead:
     """One person (themself or administrators)."""
     _self_or_admin(principal, person_id)
@@ -62,8 +64,8 @@ async def get_person(person_id: str, principal: PrincipalDep, session: SessionDe
 
 
 @router.post(
-    "/v1/people/{person_id}/tokens", operation_id="create_person_token", status_code=status.HTTP_201_CREATED,
-    response_model=TokenCreatedRead, responses={c: _ERRORS[c] for c in (401, 403, 404)},
+    "/v1/people/{person_id}/tokens", operation_id="create_person_token", summary="Issue a person's token", status_code=status.HTTP_201_CREATED,
+    response_model=TokenCreatedRead, responses={c: _ERRORS[c] for c in (400, 401, 403, 404, 413, 503)},
 )  # fmt: skip
 async def create_person_token(
     person_id: str, token_in: TokenCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
@@ -75,8 +77,8 @@ async def create_person_token(
 
 
 @router.post(
-    "/v1/service-tokens", operation_id="create_service_token", status_code=status.HTTP_201_CREATED,
-    response_model=TokenCreatedRead, responses={c: _ERRORS[c] for c in (401, 403)},
+    "/v1/service-tokens", operation_id="create_service_token", summary="Issue a service token", status_code=status.HTTP_201_CREATED,
+    response_model=TokenCreatedRead, responses={c: _ERRORS[c] for c in (400, 401, 403, 413, 503)},
 )  # fmt: skip
 async def create_service_token(
     token_in: ServiceTokenCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
@@ -89,7 +91,7 @@ async def create_service_token(
     return TokenCreatedRead(**TokenRead.model_validate(token).model_dump(), token=secret)
 
 
-@router.delete("/v1/tokens/{token_id}", operation_id="revoke_token", response_model=TokenRead, responses={c: _ERRORS[c] for c in (401, 403, 404)})
+@router.delete("/v1/tokens/{token_id}", operation_id="revoke_token", summary="Revoke a token", response_model=TokenRead, responses={c: _ERRORS[c] for c in (401, 404, 503)})
 async def revoke_token(token_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> TokenRead:
     """Revoke a token (administrators, or the person it belongs to)."""
     token = await repository.get_token(session, token_id=token_id)
@@ -99,8 +101,8 @@ async def revoke_token(token_id: str, principal: PrincipalDep, session: SessionD
 
 
 @router.post(
-    "/v1/people/{person_id}/delegations", operation_id="create_delegation", status_code=status.HTTP_201_CREATED,
-    response_model=DelegationRead, responses={c: _ERRORS[c] for c in (400, 401, 403, 404, 409)},
+    "/v1/people/{person_id}/delegations", operation_id="create_delegation", summary="Delegate approvals", status_code=status.HTTP_201_CREATED,
+    response_model=DelegationRead, responses={c: _ERRORS[c] for c in (400, 401, 403, 404, 409, 413, 503)},
 )  # fmt: skip
 async def create_delegation(
     person_id: str, delegation_in: DelegationCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
@@ -114,8 +116,8 @@ async def create_delegation(
 
 
 @router.get(
-    "/v1/people/{person_id}/delegations", operation_id="list_delegations", response_model=list[DelegationRead],
-    responses={c: _ERRORS[c] for c in (401, 403)},
+    "/v1/people/{person_id}/delegations", operation_id="list_delegations", summary="List a person's delegations", response_model=list[DelegationRead],
+    responses={c: _ERRORS[c] for c in (401, 403, 503)},
 )  # fmt: skip
 async def list_delegations(person_id: str, principal: PrincipalDep, session: SessionDep) -> list[DelegationRead]:
     """Delegations a person has given (themself or administrators)."""
@@ -124,8 +126,8 @@ async def list_delegations(person_id: str, principal: PrincipalDep, session: Ses
 
 
 @router.delete(
-    "/v1/delegations/{delegation_id}", operation_id="revoke_delegation", response_model=DelegationRead,
-    responses={c: _ERRORS[c] for c in (401, 403, 404)},
+    "/v1/delegations/{delegation_id}", operation_id="revoke_delegation", summary="End a delegation", response_model=DelegationRead,
+    responses={c: _ERRORS[c] for c in (401, 404, 503)},
 )  # fmt: skip
 async def revoke_delegation(delegation_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> DelegationRead:
     """End a delegation now (the person who gave it, or administrators)."""

@@ -35,7 +35,7 @@ class PolicyRead(BaseModel):
     error: str | None
 
 
-@router.get("/healthz", operation_id="healthz", response_model=HealthRead)
+@router.get("/healthz", operation_id="healthz", summary="Liveness", response_model=HealthRead)
 async def healthz() -> HealthRead:
     """The process is up and serving HTTP."""
     return HealthRead(status="ok")
@@ -44,6 +44,7 @@ async def healthz() -> HealthRead:
 @router.get(
     "/readyz",
     operation_id="readyz",
+    summary="Readiness",
     response_model=ReadinessRead,
     responses={503: {"model": ReadinessRead, "description": "OPA or the database is not ready."}},
 )
@@ -65,7 +66,7 @@ async def readyz(policy: PolicyDep, session: SessionDep) -> JSONResponse:
 
 
 @router.get(
-    "/v1/policy", operation_id="get_policy", response_model=PolicyRead, responses={
+    "/v1/policy", operation_id="get_policy", summary="Active policy", response_model=PolicyRead, responses={
         401: {"model": ErrorRead, "description": "No valid API token."},
         503: {"model": ErrorRead, "description": "The database is unavailable."},
     },
