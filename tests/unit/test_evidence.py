@@ -152,3 +152,102 @@ def test_the_case_reaches_the_policy_as_received() -> None:
     policy_input = assemble_evidence(case=_case(copy.deepcopy(raw)), decision_time=DECIDED_AT)
     sent = json.loads(policy_input.model_dump_json(exclude_unset=True))["case"]
     assert sent == raw
+
+
+def test_no_contract_means_no_days_to_renewal() -> None:
+    raw = _raw("service-recovery")
+    del raw["contract"]
+    assert _derived(raw)["days_to_renewal"] is None
+
+
+def test_no_offer_costs_nothing_and_leaves_the_gross_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["proposed_offer"] = {"type": "none"}
+    derived = _derived(raw)
+    assert derived["offer_cost"] == 0
+    assert derived["concession_pct"] == 0
+    assert derived["credit_share_pct"] == 0
+    # d = 0: 100 × (1 − 0.28 / 1) = 72, the gross margin itself.
+    assert derived["margin_after_offer_pct"] == pytest.approx(72.0)
+
+
+def test_credit_only_offer_uses_its_share_of_arr_as_d() -> None:
+    raw = _raw("service-recovery")
+    raw["account"].update(arr=40_000, gross_margin_pct=60)
+    raw["proposed_offer"].update(credit_amount=8_000)
+    derived = _derived(raw)
+    # 8,000 / 40,000 = 20 % of ARR; margin 100 × (1 − 0.40 / 0.80) = 50.
+    assert derived["credit_share_pct"] == pytest.approx(20.0)
+    assert derived["concession_pct"] == pytest.approx(20.0)
+    assert derived["margin_after_offer_pct"] == pytest.approx(50.0)
+    assert derived["offer_cost"] == 8000
+
+
+def test_discount_with_duration_costs_per_month() -> None:
+    raw = _raw("price-discount")
+    raw["account"].update(arr=120_000, gross_margin_pct=80)
+    raw["proposed_offer"].update(discount_pct=15, duration_months=18)
+    derived = _derived(raw)
+    # 120,000 / 12 = 10,000 a month; 15 % of it = 1,500; × 18 months = 27,000.
+    assert derived["offer_cost"] == 27000.0
+    # 100 × (1 − 0.20 / 0.85) = 76.4706.
+    assert derived["margin_after_offer_pct"] == pytest.approx(76.47058824)
+    assert derived["credit_share_pct"] == 0
+
+
+def test_discount_on_zero_arr_costs_nothing_and_keeps_its_margin() -> None:
+    raw = _raw("price-discount")
+    raw["account"]["arr"] = 0
+    derived = _derived(raw)
+    assert derived["offer_cost"] == 0
+    assert derived["concession_pct"] == 22
+    # The discount's margin does not depend on ARR: 100 × (1 − 0.22 / 0.78).
+    assert derived["margin_after_offer_pct"] == pytest.approx(71.79487179)
+
+
+def test_offer_cost_rounds_down_to_cents_too() -> None:
+    raw = _raw("price-discount")
+    raw["account"]["arr"] = 12_345.67
+    raw["proposed_offer"].update(discount_pct=3.3, duration_months=7)
+    # 12,345.67 × 3.3 = 40,740.711; × 7 = 285,184.977; / 1,200 = 237.654… -> 237.65.
+    assert _derived(raw)["offer_cost"] == 237.65
+
+
+def test_a_full_discount_leaves_no_margin_to_compute() -> None:
+    raw = _raw("price-discount")
+    raw["proposed_offer"]["discount_pct"] = 100
+    derived = _derived(raw)
+    assert derived["margin_after_offer_pct"] is None
+    # 310,000 / 12 × 100 % × 12 months = 310,000.
+    assert derived["offer_cost"] == 310000.0
+
+
+def test_negative_gross_margin_gives_a_negative_margin_after_offer() -> None:
+    raw = _raw("price-discount")
+    raw["account"]["gross_margin_pct"] = -10
+    # 100 × (1 − 1.10 / 0.78) = 100 × (1 − 1.410256) = −41.0256.
+    assert _derived(raw)["margin_after_offer_pct"] == pytest.approx(-41.02564103)
+
+
+def test_missing_margin_with_credit_stays_missing() -> None:
+    raw = _raw("service-recovery")
+    raw["account"]["gross_margin_pct"] = None
+    derived = _derived(raw)
+    assert derived["margin_after_offer_pct"] is None
+    assert derived["credit_share_pct"] == pytest.approx(3.571428571)
+
+
+def test_moving_the_injected_clock_moves_every_time_based_fact(clock: FixedClock) -> None:
+    case = _case(_raw("price-discount"))
+    first = assemble_evidence(case=case, decision_time=clock.now()).derived
+    assert first.decision_time == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    assert (first.days_to_renewal, first.tenure_months) == (49, 65)
+    clock.set(datetime(2027, 1, 15, 8, 0, tzinfo=UTC))
+    later = assemble_evidence(case=case, decision_time=clock.now()).derived
+    assert later.decision_time == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+    # Renewal 2027-01-10 is now five days gone.
+    assert later.days_to_renewal == -5
+    # 2026-11-18T08:00Z -> 2027-01-15T08:00Z: 12 + 31 + 15 = 58 days.
+    assert later.evidence_age_days == pytest.approx(58.0)
+    # 2021-06-15 -> 2027-01-15: 5 years and 7 whole months.
+    assert later.tenure_months == 67
