@@ -1,8 +1,11 @@
 """The policy's contracts: its data and input schemas, the examples' outcomes under `opa eval`, thresholds as data."""
 
 import json
+import os
 import shutil
 import subprocess
+import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -11,6 +14,7 @@ import pytest
 from app.cases.schemas import SaveCaseCreate
 from app.evidence import assemble_evidence
 from app.policy.bundle import build_bundle, policy_revision
+from app.policy.schemas import PolicyDecision
 from tests.conftest import DECISION_TIME, ROOT, load_example
 
 POLICIES = ROOT / "policies"
@@ -108,3 +112,99 @@ def test_the_revision_is_stable_until_a_policy_file_changes(tmp_path: Path) -> N
     rego = copy / "retention" / "legal" / "legal.rego"
     rego.write_text(rego.read_text(encoding="utf-8") + "\n# a comment is a change too\n", encoding="utf-8")
     assert policy_revision(copy) != policy_revision(POLICIES)
+
+
+def test_the_input_schema_refuses_what_the_policy_cannot_read() -> None:
+    schema = _schema("input.schema.json")
+    good = _policy_input("price-discount")
+    jsonschema.validate(good, schema)
+    without_derived = {"case": good["case"]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(without_derived, schema)
+    bad_trigger = json.loads(json.dumps(good))
+    bad_trigger["case"]["trigger"] = "angry_tweet"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad_trigger, schema)
+
+
+@pytest.mark.parametrize(
+    ("name", "sla_hours", "escalation", "reason_class", "save_path"),
+    [
+        # 70 days to renewal: the default 48 hours; a small credit needs no escalation.
+        ("service-recovery", 48, "none", "service", "service_recovery"),
+        # 49 days: within 60, so 24 hours; ARR 310,000 and a strategic tier: executive.
+        ("price-discount", 24, "executive", "price", "commercial_concession"),
+        # 9 days: within 14, so 8 hours; a pause has no save path.
+        ("pause-unclear", 8, "none", "unclear", None),
+    ],
+)
+def test_opa_eval_gives_each_example_its_deadline_and_escalation(
+    name: str, sla_hours: int, escalation: str, reason_class: str, save_path: str | None, opa_binary: Path,
+    policy_bundle: tuple[Path, str], tmp_path: Path,
+) -> None:  # fmt: skip
+    decision = _eval(opa_binary, policy_bundle[0], _policy_input(name), tmp_path)
+    assert {stage["sla_hours"] for stage in decision["approval_chain"]} == {sla_hours}
+    assert [stage["stage"] for stage in decision["approval_chain"]] == list(
+        range(1, len(decision["approval_chain"]) + 1)
+    )
+    assert decision["escalation_level"] == escalation
+    assert (decision["reason_class"], decision["save_path"]) == (reason_class, save_path)
+    assert decision["violations"] == []
+    assert decision["legal_review_required"] is False
+    PolicyDecision.model_validate(decision)
+
+
+def test_the_decision_time_sent_decides_staleness(opa_binary: Path, policy_bundle: tuple[Path, str], tmp_path: Path) -> None:
+    case = SaveCaseCreate.model_validate_json(json.dumps(load_example("price-discount")))
+    # Evidence from 2026-11-18T08:00Z is 14 days and 1 hour old on 2026-12-02T09:00Z.
+    later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    policy_input = json.loads(assemble_evidence(case=case, decision_time=later).model_dump_json())
+    decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
+    assert decision["outcome"] == "pause"
+    assert decision["pause_reasons"] == ["stale_evidence"]
+    assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
+
+
+def test_a_freshness_threshold_change_in_data_pauses_the_same_input(opa_binary: Path, tmp_path: Path) -> None:
+    policy_input = _policy_input("price-discount")  # evidence 4 days 4 hours old
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES, copy)
+    config_file = copy / "retention" / "config" / "data.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["evidence"]["max_age_days"] = 3
+    config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    jsonschema.validate(config, _schema("config.schema.json"))
+    bundle, _ = build_bundle(opa_binary=opa_binary, policy_dir=copy, out_dir=tmp_path / "out")
+    decision = _eval(opa_binary, bundle, policy_input, tmp_path)
+    assert decision["outcome"] == "pause"
+    assert decision["pause_reasons"] == ["stale_evidence"]
+    for rego in POLICIES.rglob("*.rego"):
+        assert (copy / rego.relative_to(POLICIES)).read_bytes() == rego.read_bytes()
+
+
+def test_the_bundle_carries_its_revision_and_rebuilding_unchanged_policies_keeps_it(
+    opa_binary: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES, copy)
+    first, revision = build_bundle(opa_binary=opa_binary, policy_dir=copy, out_dir=tmp_path / "a")
+    with tarfile.open(first) as tar:
+        manifest = json.load(tar.extractfile("/.manifest"))
+    assert manifest["revision"] == revision
+    assert revision.startswith("sha256-")
+
+    # Touching files (new mtimes) and rebuilding elsewhere changes nothing.
+    for path in copy.rglob("*"):
+        if path.is_file():
+            os.utime(path, (0, 0))
+    _, again = build_bundle(opa_binary=opa_binary, policy_dir=copy, out_dir=tmp_path / "b")
+    assert again == revision
+
+    # Reformatting data.json changes its bytes, so it is a new release.
+    config_file = copy / "retention" / "config" / "data.json"
+    config_file.write_text(json.dumps(json.loads(config_file.read_text(encoding="utf-8"))), encoding="utf-8")
+    changed, changed_revision = build_bundle(opa_binary=opa_binary, policy_dir=copy, out_dir=tmp_path / "a")
+    assert changed_revision != revision
+    assert changed != first
+    with tarfile.open(changed) as tar:
+        assert json.load(tar.extractfile("/.manifest"))["revision"] == changed_revision
