@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.approvals import scheduler
 from app.approvals.router import router as approvals_router
@@ -18,7 +19,7 @@ from app.database import create_engine, create_session_factory
 from app.decisions.router import router as decisions_router
 from app.directory.router import router as directory_router
 from app.directory.seed import load_seed
-from app.errors import ServiceError, service_error_handler
+from app.errors import ServiceError, http_error_handler, service_error_handler
 from app.health.router import router as health_router
 from app.http_guards import AccessLog, BodySizeLimit, NulInParameters
 from app.migrations_runner import upgrade_to_head
@@ -112,6 +113,7 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     app.include_router(directory_router)
     app.include_router(health_router)
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulInParameters)
     app.add_middleware(AccessLog)
