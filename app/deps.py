@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +63,14 @@ _webhook_signature = APIKeyHeader(
 )
 _TokenDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(_api_token)]
 _SignatureDoc = Annotated[str | None, Depends(_webhook_signature)]
+_SourceDoc = Annotated[
+    str | None,
+    Header(alias="X-Webhook-Source", description="Signed webhooks: the CRM source whose secret signed the body."),
+]
+_TimestampDoc = Annotated[
+    str | None,
+    Header(alias="X-Webhook-Timestamp", description="Signed webhooks: the signing time in Unix seconds."),
+]
 
 
 async def _principal(request: Request, session: SessionDep, _token: _TokenDoc) -> Principal:
@@ -76,6 +84,8 @@ async def _integration(
     clock: ClockDep,
     _token: _TokenDoc,
     _signature: _SignatureDoc,
+    _source: _SourceDoc = None,
+    _timestamp: _TimestampDoc = None,
 ) -> Principal:
     """A CRM webhook signed with its source's secret, or a caller with a service token."""
     signed = principal_from_webhook(settings=settings, request=request, body=await request.body(), now=clock.now())

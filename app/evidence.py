@@ -1,5 +1,6 @@
 """Evidence assembly: the facts the policy needs that the CRM does not send, derived by the domain brief's formulas."""
 
+import math
 from datetime import UTC, date, datetime
 
 from app.cases.schemas import OfferType, SaveCaseCreate
@@ -14,13 +15,17 @@ def _whole_months_between(start: date, end: date) -> int:
 
 
 def credit_share_pct(*, case: SaveCaseCreate) -> float | None:
-    """The service credit as a percentage of ARR; 0 for other offers; None when ARR is unknown or zero."""
+    """The service credit as a percentage of ARR; 0 for other offers; None when ARR is unknown or zero.
+
+    An ARR so close to zero that the share overflows a float counts as zero: OPA cannot read Infinity.
+    """
     if case.proposed_offer.type is not OfferType.service_credit:
         return 0.0
     arr = case.account.arr
     if not arr:
         return None
-    return 100 * case.proposed_offer.credit_amount / arr
+    share = 100 * case.proposed_offer.credit_amount / arr
+    return share if math.isfinite(share) else None
 
 
 def concession_pct(*, case: SaveCaseCreate) -> float | None:

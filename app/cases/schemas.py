@@ -10,7 +10,8 @@ from app.inbound import InboundModel
 
 # Strict numbers and flags: a CRM that sends "84000" or "yes" gets a 422 naming
 # the field instead of a silent coercion into evidence the policy trusts.
-Amount = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+# Money is bounded (a trillion in the account's currency) so the derived figures stay finite numbers.
+Amount = Annotated[float, Field(strict=True, ge=0, le=1_000_000_000_000, allow_inf_nan=False)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 SignedPercent = Annotated[float, Field(strict=True, ge=-100, le=100, allow_inf_nan=False)]
 Count = Annotated[int, Field(strict=True, ge=0)]

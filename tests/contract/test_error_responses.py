@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from tests.conftest import load_example
 from tests.integration.conftest import count_rows
 
 NOT_UTF8 = b'{"event_id": "\xff\xfe"}'
@@ -32,3 +33,33 @@ def test_a_directory_body_that_is_not_utf8_is_a_422(live_url: str, directory_tok
 def test_other_http_errors_keep_their_status(http: httpx.Client) -> None:
     assert http.get("/v1/nowhere").status_code == 404
     assert http.delete("/v1/save-cases").status_code == 405
+
+
+def _credit_case(*, arr: float, credit: float, event_id: str) -> dict:
+    case = load_example("service-recovery")
+    case["event_id"] = event_id
+    case["account"]["arr"] = arr
+    case["proposed_offer"] = {**case["proposed_offer"], "type": "service_credit", "credit_amount": credit, "discount_pct": 0}
+    return case
+
+
+@pytest.mark.parametrize("path", [("account", "arr"), ("proposed_offer", "credit_amount")])
+def test_money_beyond_a_trillion_is_a_422_naming_the_field(http: httpx.Client, database_url: str, path: tuple) -> None:
+    case = _credit_case(arr=84_000.0, credit=1_000.0, event_id="too-much")
+    case[path[0]][path[1]] = 5.0e307  # found by schemathesis: the credit's share of ARR overflowed to Infinity
+
+    response = http.post("/v1/save-cases", json=case)
+
+    assert response.status_code == 422, response.text
+    assert ("body", *path) in [tuple(error["loc"]) for error in response.json()["detail"]]
+    assert count_rows(database_url, "decisions") == 0
+
+
+def test_a_credit_share_that_overflows_is_decided_as_unknown_not_sent_to_opa_as_infinity(http: httpx.Client) -> None:
+    # OPA answered 400 to an input with Infinity, which the service reported as a 503 "policy unavailable".
+    response = http.post("/v1/save-cases", json=_credit_case(arr=5e-324, credit=1e12, event_id="tiny-arr"))
+
+    assert response.status_code == 201, response.text
+    derived = response.json()["evidence"]["derived"]
+    assert derived["credit_share_pct"] is None and derived["concession_pct"] is None
+    assert derived["offer_cost"] == 1e12

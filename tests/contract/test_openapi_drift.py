@@ -100,5 +100,8 @@ def test_decide_documents_the_webhook_signature_headers() -> None:
     schema = create_app().openapi()
     scheme = schema["components"]["securitySchemes"]["webhookSignature"]
     assert scheme["type"] == "apiKey" and scheme["in"] == "header" and scheme["name"] == "X-Webhook-Signature"
+    decide = schema["paths"]["/v1/save-cases"]["post"]
+    headers = {p["name"]: p for p in decide["parameters"] if p["in"] == "header"}
     for header in ("X-Webhook-Source", "X-Webhook-Timestamp"):
         assert header in scheme["description"]
+        assert headers[header]["required"] is False and headers[header]["description"].startswith("Signed webhooks")

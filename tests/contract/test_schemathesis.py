@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from pydantic import SecretStr
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -24,6 +25,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from app.auth.principal import webhook_signature
+from app.config import Settings
 from tests.conftest import DECISION_TIME, load_example
 
 CONTRACT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -220,3 +223,52 @@ def test_generated_requests_on_real_resources_get_no_server_error_and_match_the_
         "owner": {"GET /v1/approvals", "GET /v1/save-cases/{case_id}", "POST /v1/approvals/{task_id}/approve"},
     }[caller]  # fmt: skip
     assert expected <= successes, (sorted(expected - successes), statuses)
+
+
+WEBHOOK_SECRETS = {"hubspot": "hs-contract-secret", "salesforce": "sf-contract-secret"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings, with webhook secrets so the decide endpoint can be called as a signed CRM webhook."""
+    return settings.model_copy(update={"webhook_secrets": {k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()}})
+
+
+def test_signed_webhooks_get_no_server_error_and_match_the_contract(live_url: str) -> None:
+    """The decide endpoint authenticated the other documented way: HMAC-signed, no token."""
+    [operation] = [op for op in OPERATIONS if op.path == "/v1/save-cases" and op.method == "post"]
+    timestamp = str(int(DECISION_TIME.timestamp()))
+    statuses: set[int] = set()
+
+    def signed(mode: GenerationMode) -> st.SearchStrategy:
+        @st.composite
+        def cases(draw: st.DrawFn) -> tuple[schemathesis.Case, str]:
+            if mode == GenerationMode.POSITIVE and draw(st.booleans()):
+                case = operation.Case(
+                    body={**load_example(draw(st.sampled_from(EXAMPLES))), "event_id": f"wh-{draw(st.integers(0, 10**9))}"},
+                    media_type="application/json",
+                )
+            else:
+                case = draw(operation.as_strategy(generation_mode=mode))
+            signer = draw(st.sampled_from(sorted(WEBHOOK_SECRETS)))
+            if mode == GenerationMode.POSITIVE and isinstance(case.body, dict) and draw(st.booleans()):
+                case.body["source"] = signer  # the signer reports its own events; otherwise a 403
+            return case, signer
+
+        return cases()
+
+    def call(drawn: tuple[schemathesis.Case, str]) -> None:
+        case, source = drawn
+        raw = b"" if not isinstance(case.body, dict | list | str | int | float | bool) else json.dumps(case.body).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Webhook-Source": source,
+            "X-Webhook-Timestamp": timestamp,
+            "X-Webhook-Signature": webhook_signature(secret=WEBHOOK_SECRETS[source], timestamp=timestamp, body=raw),
+        }
+        response = case.call_and_validate(base_url=live_url, headers=headers, checks=CHECKS, data=raw)
+        statuses.add(response.status_code)
+
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        _run(operation, signed(mode), call, f"signed webhook ({mode.value})")
+    assert {201, 403, 422} <= statuses, statuses
