@@ -208,3 +208,87 @@ def test_the_bundle_carries_its_revision_and_rebuilding_unchanged_policies_keeps
     assert changed != first
     with tarfile.open(changed) as tar:
         assert json.load(tar.extractfile("/.manifest"))["revision"] == changed_revision
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("credit", "finance_over_pct"),
+        ("margin", "floor_pct"),
+        ("evidence", "max_age_days"),
+        ("cost", "executive_over"),
+        ("approval", "default_sla_hours"),
+        ("discount", "segment_caps", "smb"),
+        ("discount", "tiers", 0, "max_pct"),
+    ],
+)
+def test_a_negative_threshold_is_refused_by_the_config_schema(path: tuple) -> None:
+    broken = json.loads(CONFIG.read_text(encoding="utf-8"))
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = -5
+    with pytest.raises(jsonschema.ValidationError) as caught:
+        jsonschema.validate(broken, _schema("config.schema.json"))
+    assert tuple(caught.value.absolute_path) == path
+
+
+def test_a_case_missing_its_evidence_validates_and_pauses_listing_every_gap(
+    opa_binary: Path, policy_bundle: tuple[Path, str], tmp_path: Path
+) -> None:
+    bare = {
+        "event_id": "e-1",
+        "source": "crm",
+        "trigger": "churn_risk",
+        "account": {"id": "a-1", "segment": "smb"},
+        "customer_reason": {"category": "service"},
+        "proposed_offer": {"type": "service_credit", "credit_amount": 100},
+    }
+    case = SaveCaseCreate.model_validate_json(json.dumps(bare))
+    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    # Unknown ARR, margin, renewal and evidence date reach the policy as nulls the input schema allows.
+    jsonschema.validate(policy_input, _schema("input.schema.json"))
+    assert policy_input["derived"]["days_to_renewal"] is None
+    assert policy_input["derived"]["evidence_age_days"] is None
+    decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
+    assert decision["outcome"] == "pause"
+    assert decision["pause_reasons"] == ["missing_evidence"]
+    assert sorted(decision["missing_evidence"]) == [
+        "account.arr",
+        "account.gross_margin_pct",
+        "account.owner_id",
+        "contract.renewal_date",
+        "contract.status",
+        "evidence_as_of",
+    ]
+    assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "outcome", "pause_reasons", "violations"),
+    [
+        # Renewal ten days before the decision on an active contract.
+        ({"contract": {"renewal_date": "2026-11-12"}}, "pause", ["contradictory_evidence"], []),
+        ({"evidence_as_of": None}, "pause", ["missing_evidence"], []),
+        # 30,000 / 84,000 = 35.7 % of ARR: over the 25 % maximum.
+        ({"proposed_offer": {"credit_amount": 30000}}, "decline", [], ["credit_above_max"]),
+    ],
+)
+def test_edge_evidence_changes_the_service_recovery_decision(
+    change: dict, outcome: str, pause_reasons: list, violations: list, opa_binary: Path,
+    policy_bundle: tuple[Path, str], tmp_path: Path,
+) -> None:  # fmt: skip
+    raw = load_example("service-recovery")
+    for key, value in change.items():
+        if isinstance(value, dict):
+            raw[key].update(value)
+        elif value is None:
+            del raw[key]
+    case = SaveCaseCreate.model_validate_json(json.dumps(raw))
+    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    jsonschema.validate(policy_input, _schema("input.schema.json"))
+    decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
+    assert (decision["outcome"], decision["pause_reasons"], decision["violations"]) == (
+        outcome, pause_reasons, violations,
+    )  # fmt: skip
+    assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
