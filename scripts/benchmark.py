@@ -133,13 +133,14 @@ def main() -> int:
     }
     processes: list[subprocess.Popen] = []
     service_log = (workdir / "service.log").open("w")
+    opa_log = (workdir / "opa.log").open("w")
     try:
         if not args.opa_url:
             bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
             processes.append(subprocess.Popen(
                 [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--log-level", "error",
                  "-b", str(bundle)],
-                stdout=subprocess.DEVNULL,
+                stdout=opa_log, stderr=subprocess.STDOUT,
             ))
         _wait(f"{opa_url}/health?bundles", process=processes[0] if processes else None)
         processes.append(subprocess.Popen(
@@ -155,7 +156,9 @@ def main() -> int:
         rows = asyncio.run(_run(args, service_url, opa_url, token))
     except BaseException:
         service_log.flush()
-        print((workdir / "service.log").read_text()[-3000:], file=sys.stderr)
+        opa_log.flush()
+        for log in ("opa.log", "service.log"):
+            print(f"--- {log}\n{(workdir / log).read_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
         for process in reversed(processes):
@@ -166,6 +169,7 @@ def main() -> int:
                 process.kill()
                 process.wait()
         service_log.close()
+        opa_log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     ratio = rows[1]["per_second"] / rows[0]["per_second"]
