@@ -42,28 +42,25 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def async_url(url: str) -> str:
-    """The async-driver form of a database URL (aiosqlite for SQLite, psycopg for PostgreSQL)."""
+def _with_driver(url: str, *, sqlite: str) -> str:
     parsed = make_url(url)
     match parsed.get_backend_name():
         case "sqlite":
-            return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+            return parsed.set(drivername=sqlite).render_as_string(hide_password=False)
         case "postgresql":
             return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         case other:
             raise ValueError(f"unsupported database {other!r}: use sqlite or postgresql")
+
+
+def async_url(url: str) -> str:
+    """The async-driver form of a database URL (aiosqlite for SQLite, psycopg for PostgreSQL)."""
+    return _with_driver(url, sqlite="sqlite+aiosqlite")
 
 
 def sync_url(url: str) -> str:
     """The sync-driver form of a database URL, for Alembic."""
-    parsed = make_url(url)
-    match parsed.get_backend_name():
-        case "sqlite":
-            return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-        case "postgresql":
-            return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        case other:
-            raise ValueError(f"unsupported database {other!r}: use sqlite or postgresql")
+    return _with_driver(url, sqlite="sqlite")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types vary by driver

@@ -13,6 +13,19 @@ from app.observability import decision_id_var, request_id_var
 logger = logging.getLogger("app.access")
 
 
+async def _send_json(send: Send, status: int, payload: dict) -> None:
+    """Answer at the edge, before the app runs, with a JSON error body."""
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -25,17 +38,9 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"Request body is larger than {self.max_bytes} bytes.", "code": "payload_too_large"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
+        await _send_json(
+            send, 413, {"detail": f"Request body is larger than {self.max_bytes} bytes.", "code": "payload_too_large"}
         )
-        await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,17 +106,9 @@ class NulInParameters:
         if loc is None:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"detail": [{"loc": loc, "msg": "must not contain NUL (\\u0000) characters", "type": "value_error"}]}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
+        await _send_json(
+            send, 422, {"detail": [{"loc": loc, "msg": "must not contain NUL (\\u0000) characters", "type": "value_error"}]}
         )
-        await send({"type": "http.response.body", "body": body})
 
 
 class AccessLog:
