@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=1.0, gt=0, description="How often pending notifications are sent.")
     outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before a notification is marked dead.")
     background_jobs: bool = Field(default=True, description="Run the escalation scheduler and the outbox sender in this process.")
+    readiness_timeout_seconds: float = Field(
+        default=0.8, gt=0, le=5, description="Each readiness check (database write, OPA decision rule) is cut off after this."
+    )
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="How often overdue tasks are escalated.")
 
 

@@ -3,17 +3,19 @@
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from app.errors import DatabaseUnavailable, ServiceError
+from app.errors import Conflict, DatabaseUnavailable, ServiceError
 from app.observability import decision_id_var
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ def sync_url(url: str) -> str:
     return _with_driver(url, sqlite="sqlite")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types vary by driver
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while a decision is written; the busy timeout makes
     # concurrent writers queue instead of failing with "database is locked".
@@ -77,7 +79,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(connection) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front, so concurrent writers queue on the
     # busy timeout instead of failing to upgrade a read snapshot.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -118,6 +120,9 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     async with _turn(factory), factory() as session:
         try:
             yield session
+        except StaleDataError as exc:
+            await session.rollback()
+            raise _lost_race() from exc
         except SQLAlchemyError as exc:
             await session.rollback()
             raise _unavailable(exc, "The database could not be read or written; nothing was recorded.") from exc
@@ -133,9 +138,42 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
             raise
         try:
             await session.commit()
+        except StaleDataError as exc:
+            await session.rollback()
+            raise _lost_race() from exc
         except SQLAlchemyError as exc:
             await session.rollback()
-            raise _unavailable(exc, "The decision log could not be written; nothing was recorded.") from exc
+            raise _unavailable(exc, "The database could not be written; nothing was recorded.") from exc
+
+
+def _lost_race() -> Conflict:
+    # A conditional write found another version: someone else changed the row first.
+    return Conflict("The case or task was changed by someone else at the same moment; read it again.")
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply be tried again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+_T = TypeVar("_T")
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+async def retry_on_deadlock(
+    session: AsyncSession, work: Callable[[AsyncSession], Awaitable[_T]], *, attempts: int = 3
+) -> _T:
+    """Run work in a savepoint, again (a bounded number of times) if PostgreSQL picks it as a deadlock victim."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with session.begin_nested():
+                return await work(session)
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == attempts:
+                raise
+            logger.warning("deadlock or serialization failure; retrying", extra={"attempt": attempt})
+            await asyncio.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _unavailable(exc: SQLAlchemyError, message: str) -> DatabaseUnavailable:

@@ -1,9 +1,7 @@
-"""Errors that carry their HTTP status, and the handler that renders them as JSON."""
+"""Errors that carry their HTTP status: a domain raises them, the API layer renders them."""
 
-from fastapi import Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from collections.abc import Sequence
+from typing import Any
 
 
 class ServiceError(Exception):
@@ -12,17 +10,18 @@ class ServiceError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str | None = None, current: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
-
-
-class NotFound(ServiceError):
-    status_code = 404
-    code = "not_found"
+        if code is not None:
+            self.code = code
+        # The state that made the request impossible (a 409 says what the case or task is now).
+        self.current = current
 
 
 class BadRequest(ServiceError):
+    """A request that is well-formed but asks for something that cannot be: a missing reason, a bad filter."""
+
     status_code = 400
     code = "bad_request"
 
@@ -37,7 +36,14 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class NotFound(ServiceError):
+    status_code = 404
+    code = "not_found"
+
+
 class Conflict(ServiceError):
+    """The case, task or token is not in a state that allows this (someone else acted first, for instance)."""
+
     status_code = 409
     code = "conflict"
 
@@ -52,9 +58,15 @@ class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
 
 
-class BadQuery(ServiceError):
-    status_code = 400
-    code = "bad_query"
+class InvalidField(ServiceError):
+    """A body field that parses but may not have this value here; rendered like a validation error, naming it."""
+
+    status_code = 422
+    code = "invalid_field"
+
+    def __init__(self, message: str, *, loc: Sequence[str | int]) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
 
 
 class PolicyUnavailable(ServiceError):
@@ -65,22 +77,7 @@ class PolicyUnavailable(ServiceError):
 
 
 class DatabaseUnavailable(ServiceError):
-    """The decision could not be recorded, so none is returned."""
+    """The database could not be read or written, so nothing was recorded."""
 
     status_code = 503
     code = "database_unavailable"
-
-
-async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    return JSONResponse(status_code=exc.status_code, content={"detail": exc.message, "code": exc.code}, headers=headers)
-
-
-async def http_error_handler(request: Request, exc: Exception) -> Response:
-    """FastAPI's HTTP errors, except a body that is not UTF-8: that is malformed JSON, a 422 like any other."""
-    assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-        detail = [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not UTF-8 encoded JSON.", "input": {}}]
-        return JSONResponse(status_code=422, content={"detail": detail})
-    return await http_exception_handler(request, exc)

@@ -1,30 +1,82 @@
-"""What every request body has in common: named fields only, and text a database can store."""
+"""What every request body has in common: named fields only, and text and times a database can store."""
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic.json_schema import JsonSchemaValue
+
+# Declared in the contract on every free-text field, so that a client (or schemathesis) knows what is refused.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable_text(value: Any) -> str | None:
+    """Why a value cannot be stored as text, if it cannot: a NUL, or a lone surrogate that is not Unicode."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "must not contain NUL (\\u0000) characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
+        return None
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+        return next((why for item in (*value.keys(), *value.values()) if (why := _unstorable_text(item))), None)
     if isinstance(value, list | tuple | set):
-        return any(_has_nul(item) for item in value)
-    return False  # nested models validate their own fields
+        return next((why for item in value if (why := _unstorable_text(item))), None)
+    return None  # nested models validate their own fields
+
+
+def _add_no_nul_pattern(schema: JsonSchemaValue) -> None:
+    if schema.get("type") == "string" and "pattern" not in schema and "format" not in schema and "enum" not in schema:
+        schema["pattern"] = NO_NUL_PATTERN
+    for variant in schema.get("anyOf", []):
+        _add_no_nul_pattern(variant)
+    if isinstance(schema.get("items"), dict):
+        _add_no_nul_pattern(schema["items"])
 
 
 class InboundModel(BaseModel):
-    """Base of request bodies: unknown fields and NUL characters are refused with a 422 naming the field."""
+    """Base of request bodies: unknown fields, NUL characters and lone surrogates are refused with a 422 naming the field."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # PostgreSQL cannot store NUL in text or JSON; refusing it here keeps SQLite and
-    # PostgreSQL answering the same, with the field named, instead of a 503 from the database.
+    # PostgreSQL cannot store NUL in text or JSON, and no database stores half a
+    # surrogate pair; refusing them here keeps SQLite and PostgreSQL answering the
+    # same, with the field named, instead of a 503 or a 500.
     @field_validator("*", mode="after")
     @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("must not contain NUL (\\u0000) characters")
+    def _refuse_unstorable_text(cls, value: Any) -> Any:
+        if why := _unstorable_text(value):
+            raise ValueError(why)
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> JsonSchemaValue:
+        schema: JsonSchemaValue = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for prop in target.get("properties", {}).values():
+            _add_no_nul_pattern(prop)
+        return schema
+
+
+def _on_the_calendar(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the supported range of dates once moved to UTC") from None
+    return value
+
+
+# A point in time with its zone, that still names a calendar date in UTC (year 1 at +14:00 does not).
+Instant = Annotated[AwareDatetime, AfterValidator(_on_the_calendar)]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema's integer includes 5.0; a string or a bool is still refused by the strict int after this.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+IntegralNumber = BeforeValidator(_integral)

@@ -1,4 +1,4 @@
-"""The ASGI application: app.main:app."""
+"""The ASGI application: app.main:app. Wires the API, the embedded OPA and the background jobs."""
 
 import asyncio
 import logging
@@ -7,25 +7,24 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api import approvals, decisions, health, people, policy, save_cases, tokens
+from app.api.errors import http_error_handler, service_error_handler, validation_error_handler
+from app.api.middleware import AccessLog, BodySizeLimit, NulInParameters
 from app.approvals import scheduler
-from app.approvals.router import router as approvals_router
 from app.background import Periodic
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.database import create_engine, create_session_factory
-from app.decisions.router import router as decisions_router
-from app.directory.router import router as directory_router
 from app.directory.seed import load_seed
-from app.errors import ServiceError, http_error_handler, service_error_handler
-from app.health.router import router as health_router
-from app.http_guards import AccessLog, BodySizeLimit, NulInParameters
+from app.errors import ServiceError
 from app.migrations_runner import upgrade_to_head
+from app.notifications import sender
 from app.observability import configure_logging
 from app.policy.client import PolicyClient
-from app.notifications import sender
 from app.policy.supervisor import EmbeddedOpa
 
 logger = logging.getLogger(__name__)
@@ -52,20 +51,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await embedded.start()
         opa_url = embedded.url
     app.state.embedded_opa = embedded
-    policy = PolicyClient(url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)
-    await policy.open()
-    app.state.policy = policy
+    policy_client = PolicyClient(url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)
+    await policy_client.open()
+    app.state.policy = policy_client
     clock: Clock = app.state.clock
     if settings.seed_directory_file:
-        count = await load_seed(factory=app.state.session_factory, path=settings.seed_directory_file, now=clock.now())
-        logger.info("directory seeded", extra={"people": count, "file": str(settings.seed_directory_file)})
+        added = await load_seed(factory=app.state.session_factory, path=settings.seed_directory_file, now=clock.now())
+        logger.info("directory seeded", extra={"people_added": added, "file": str(settings.seed_directory_file)})
     http = httpx.AsyncClient(timeout=10)
     jobs = [
         Periodic(
             name="escalations",
             interval=settings.scheduler_interval_seconds,
             job=lambda: scheduler.run_once(
-                factory=app.state.session_factory, policy=policy, clock=clock, crm_url=settings.crm_notify_url
+                factory=app.state.session_factory, targets=policy_client, clock=clock, crm_url=settings.crm_notify_url
             ),
         ),
         Periodic(
@@ -90,7 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         for job in jobs:
             await job.stop()
         await http.aclose()
-        await policy.close()
+        await policy_client.close()
         if embedded:
             await embedded.stop()
         await engine.dispose()
@@ -108,11 +107,10 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    app.include_router(decisions_router)
-    app.include_router(approvals_router)
-    app.include_router(directory_router)
-    app.include_router(health_router)
+    for module in (save_cases, decisions, approvals, people, tokens, policy, health):
+        app.include_router(module.router)
     app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulInParameters)

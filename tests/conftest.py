@@ -3,7 +3,7 @@
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clock import FixedClock
 from app.config import Settings
 from app.database import create_engine, create_session_factory
-from app.directory import service as directory
+from app.auth import service as tokens
 from app.directory.seed import load_seed
 from app.main import create_app
 from app.migrations_runner import upgrade_to_head
@@ -100,27 +100,51 @@ def live_url(settings: Settings, clock: FixedClock) -> Iterator[str]:
         yield url
 
 
-def issue_token(database_url: str, *, person_id: str | None = None, service_name: str | None = None) -> str:
-    """Issue an API token straight in the database, as the admin CLI does."""
+def issue_tokens(database_url: str, *, people: Sequence[str] = (), services: Sequence[str] = ()) -> dict[str, str]:
+    """Issue API tokens straight in the database, as the operator's CLI does: personal and service tokens."""
 
-    async def _issue() -> str:
+    async def _issue() -> dict[str, str]:
         engine = create_engine(database_url)
+        secrets: dict[str, str] = {}
         try:
             async with create_session_factory(engine)() as session, session.begin():
-                _, secret = await directory.create_token(
-                    session=session, label="test", now=DECISION_TIME, person_id=person_id, service_name=service_name
-                )
-            return secret
+                for person_id in people:
+                    _, secrets[person_id] = await tokens.issue_person_token(
+                        session=session, person_id=person_id, issuer=None, label="test", now=DECISION_TIME
+                    )
+                for service_name in services:
+                    _, secrets[service_name] = await tokens.issue_service_token(
+                        session=session, service_name=service_name, issued_by="test", label="test", now=DECISION_TIME
+                    )
+            return secrets
         finally:
             await engine.dispose()
 
     return asyncio.run(_issue())
 
 
+def issue_token(database_url: str, *, person_id: str | None = None, service_name: str | None = None) -> str:
+    """One token: a person's, or a service bound to its CRM source."""
+    if person_id is not None:
+        return issue_tokens(database_url, people=[person_id])[person_id]
+    assert service_name is not None
+    return issue_tokens(database_url, services=[service_name])[service_name]
+
+
+# The CRM sources of the examples and tests; each integration token reports for one of them.
+SOURCES = ("salesforce", "hubspot", "gainsight", "crm")
+
+
 @pytest.fixture
-def service_token(database_url: str) -> str:
-    """A token for the CRM integration: it may decide cases and read decisions."""
-    return issue_token(database_url, service_name="crm-test")
+def source_tokens(database_url: str) -> dict[str, str]:
+    """A service token per CRM source."""
+    return issue_tokens(database_url, services=SOURCES)
+
+
+@pytest.fixture
+def service_token(source_tokens: dict[str, str]) -> str:
+    """The Salesforce integration's token: it may decide Salesforce's cases and read decisions."""
+    return source_tokens["salesforce"]
 
 
 @pytest.fixture
@@ -136,13 +160,35 @@ def directory_tokens(database_url: str) -> dict[str, str]:
 
     asyncio.run(_seed())
     people = json.loads(SEED_DIRECTORY.read_text(encoding="utf-8"))
-    return {p["id"]: issue_token(database_url, person_id=p["id"]) for p in people}
+    return issue_tokens(database_url, people=[p["id"] for p in people])
+
+
+class BySourceToken(httpx.Auth):
+    """Authenticates a request body's CRM source with that source's integration token (reads use the default)."""
+
+    def __init__(self, tokens_by_source: dict[str, str], *, default: str) -> None:
+        self._tokens, self._default = tokens_by_source, default
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        token = self._default
+        if not isinstance(request.stream, httpx.ByteStream):
+            pass  # a streamed body is not read here; it goes with the default token
+        elif request.content:
+            try:
+                body = json.loads(request.content)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("source"), str):
+                token = self._tokens.get(body["source"], self._default)
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
 
 
 @pytest.fixture
-def http(live_url: str, service_token: str) -> Iterator[httpx.Client]:
-    """An HTTP client of the live service, authenticated as the CRM integration."""
-    with httpx.Client(base_url=live_url, timeout=10, headers={"Authorization": f"Bearer {service_token}"}) as client:
+def http(live_url: str, source_tokens: dict[str, str], service_token: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the live service, as the CRM integration of each body's source."""
+    auth = BySourceToken(source_tokens, default=service_token)
+    with httpx.Client(base_url=live_url, timeout=10, auth=auth) as client:
         yield client
 
 

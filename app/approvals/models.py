@@ -1,30 +1,11 @@
-"""ORM models of save cases, their approval tasks and their history."""
+"""ORM model of approval tasks: one person's part of a stage, or the requester's work on a held case."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, UtcDateTime
-
-
-class SaveCase(Base):
-    """A save case: opened by a decision, worked through its approval chain, ended authorized or not."""
-
-    __tablename__ = "save_cases"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    account_id: Mapped[str] = mapped_column(String(200), index=True)
-    owner_id: Mapped[str | None] = mapped_column(String(200), index=True)
-    requester_id: Mapped[str | None] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(32), index=True)
-    current_decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"))
-    current_stage: Mapped[int | None] = mapped_column(Integer)
-    renewal_date: Mapped[str | None] = mapped_column(String(10))
-    authorized_offer: Mapped[dict | None] = mapped_column(JSON)
-    authorized_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ApprovalTask(Base):
@@ -48,20 +29,7 @@ class ApprovalTask(Base):
     acted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Conditional writes: an UPDATE that finds another version changed nothing, and the caller gets 409.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-
-class CaseEvent(Base):
-    """One state change of a case, written in the same transaction as the change."""
-
-    __tablename__ = "case_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("save_cases.id"), index=True)
-    task_id: Mapped[str | None] = mapped_column(String(36))
-    event: Mapped[str] = mapped_column(String(32))
-    actor_id: Mapped[str | None] = mapped_column(String(200))
-    on_behalf_of: Mapped[str | None] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    note: Mapped[str | None] = mapped_column(Text)
+    __mapper_args__ = {"version_id_col": version}

@@ -1,11 +1,11 @@
-"""API schemas of save cases, approval tasks, their history and the approver's evidence summary."""
+"""API schemas of approval tasks, the inbox and task actions."""
 
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.decisions.schemas import DecisionRead
+from app.decisions.schemas import EvidenceSummaryRead
 from app.inbound import InboundModel
 
 
@@ -27,53 +27,6 @@ class TaskRead(BaseModel):
     acted_on_behalf_of: str | None
     acted_at: datetime | None
     comment: str | None
-
-
-class CaseEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    event: str
-    task_id: str | None
-    actor_id: str | None
-    on_behalf_of: str | None
-    at: datetime
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    note: str | None
-
-
-class EvidenceSummaryRead(BaseModel):
-    """What an approver needs to judge the offer, the same for every approver of a decision."""
-
-    reason_class: str
-    reason_why: list[str]
-    save_path: str | None
-    account: dict[str, Any]
-    offer: dict[str, Any]
-    contract: dict[str, Any]
-    service_history: dict[str, Any]
-    chain_rules: list[dict[str, str]]
-
-
-class SaveCaseRead(BaseModel):
-    """A case with its current decision, its tasks and its timeline."""
-
-    id: str
-    account_id: str
-    owner_id: str | None
-    requester_id: str | None
-    status: str
-    current_stage: int | None
-    authorized_offer: dict[str, Any] | None
-    authorized_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    decision: DecisionRead
-    decision_ids: list[str]
-    summary: EvidenceSummaryRead
-    tasks: list[TaskRead]
-    timeline: list[CaseEventRead]
 
 
 class InboxItemRead(BaseModel):

@@ -4,9 +4,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from app.inbound import InboundModel
+from app.inbound import InboundModel, Instant, IntegralNumber
 
 # Strict numbers and flags: a CRM that sends "84000" or "yes" gets a 422 naming
 # the field instead of a silent coercion into evidence the policy trusts.
@@ -14,7 +14,7 @@ from app.inbound import InboundModel
 Amount = Annotated[float, Field(strict=True, ge=0, le=1_000_000_000_000, allow_inf_nan=False)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 SignedPercent = Annotated[float, Field(strict=True, ge=-100, le=100, allow_inf_nan=False)]
-Count = Annotated[int, Field(strict=True, ge=0)]
+Count = Annotated[int, IntegralNumber, Field(strict=True, ge=0)]
 Flag = Annotated[bool, Field(strict=True)]
 Identifier = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(strict=True, max_length=5000)]
@@ -137,7 +137,7 @@ class Billing(_Evidence):
 class ProposedOffer(_Evidence):
     type: OfferType
     discount_pct: Percent = 0
-    duration_months: Annotated[int, Field(strict=True, ge=0, le=120)] = 0
+    duration_months: Annotated[int, IntegralNumber, Field(strict=True, ge=0, le=120)] = 0
     credit_amount: Amount = 0
     contract_change: Flag = False
     scope_change: Flag = False
@@ -155,7 +155,7 @@ class SaveCaseCreate(_Evidence):
 
     event_id: Identifier
     source: Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
     trigger: Trigger
     account: Account
     customer_reason: CustomerReason = Field(default_factory=CustomerReason)
@@ -165,4 +165,4 @@ class SaveCaseCreate(_Evidence):
     billing: Billing | None = None
     proposed_offer: ProposedOffer
     requested_by: Requester | None = None
-    evidence_as_of: AwareDatetime | None = None
+    evidence_as_of: Instant | None = None

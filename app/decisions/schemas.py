@@ -51,6 +51,14 @@ class DecisionPageRead(BaseModel):
     offset: int
 
 
-class ErrorRead(BaseModel):
-    detail: Any
-    code: str | None = None
+class EvidenceSummaryRead(BaseModel):
+    """What an approver needs to judge the offer, the same for every approver of a decision."""
+
+    reason_class: str
+    reason_why: list[str]
+    save_path: str | None
+    account: dict[str, Any]
+    offer: dict[str, Any]
+    contract: dict[str, Any]
+    service_history: dict[str, Any]
+    chain_rules: list[dict[str, str]]

@@ -1,10 +1,8 @@
-"""Deciding a save case: evidence, policy, and one durable decision per webhook event."""
+"""The decision log: one durable decision per webhook event, replays answered from it, reads."""
 
 import hashlib
 import json
 import logging
-import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,14 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.schemas import SaveCaseCreate
-from app.clock import Clock
 from app.decisions import repository
 from app.decisions.models import Decision
 from app.decisions.repository import DecisionFilter
 from app.errors import IdempotencyConflict, NotFound
-from app.evidence import assemble_evidence
 from app.observability import decision_id_var
-from app.policy.client import PolicyClient
+from app.policy.schemas import PolicyInput, PolicyResult
 
 logger = logging.getLogger(__name__)
 
@@ -48,29 +44,26 @@ def _replay_of(existing: Decision, *, fingerprint: str) -> DecideResult:
     return DecideResult(decision=existing, replay=True)
 
 
-async def decide(
+async def find_replay(*, session: AsyncSession, case: SaveCaseCreate) -> DecideResult | None:
+    """The stored decision of this (source, event_id), if it was decided before; 409 if the body changed."""
+    existing = await repository.get_by_event(session, source=case.source, event_id=case.event_id)
+    return None if existing is None else _replay_of(existing, fingerprint=payload_fingerprint(case))
+
+
+async def record(
     *,
     session: AsyncSession,
-    policy: PolicyClient,
-    clock: Clock,
+    decision_id: str,
     case: SaveCaseCreate,
     raw_body: bytes,
-    case_id: str | None = None,
+    policy_input: PolicyInput,
+    result: PolicyResult,
+    decision_time: datetime,
+    latency_ms: float,
+    case_id: str | None,
 ) -> DecideResult:
-    """Decide a save case once per (source, event_id); a repeat returns the stored decision.
-
-    A webhook's decision opens a case of its own id; a revision passes the case it belongs to.
-    """
+    """Append the decision; if a concurrent duplicate of the event won, answer with its decision instead."""
     fingerprint = payload_fingerprint(case)
-    existing = await repository.get_by_event(session, source=case.source, event_id=case.event_id)
-    if existing is not None:
-        return _replay_of(existing, fingerprint=fingerprint)
-
-    decision_id = str(uuid.uuid4())
-    started = time.perf_counter()
-    decision_time = clock.now()
-    policy_input = assemble_evidence(case=case, decision_time=decision_time)
-    result = await policy.decide(policy_input)
     decision_id_var.set(decision_id)
     row = Decision(
         id=decision_id,
@@ -86,7 +79,7 @@ async def decide(
         opa_decision_id=result.opa_decision_id,
         decision_time=decision_time,
         recorded_at=datetime.now(UTC),
-        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        latency_ms=latency_ms,
         case_id=case_id or decision_id,
     )
     try:

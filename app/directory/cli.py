@@ -1,4 +1,8 @@
-"""Directory administration from the shell: seed people, issue and revoke tokens.
+"""Directory administration from the shell, for the server's operator: seed people, issue and revoke tokens.
+
+Tokens minted here are usable at once (personal tokens, recorded as issued by
+the server's operator), unlike the temporary credentials an administrator gets
+from the API for someone else. Run it only on the server, for local set-up.
 
     .venv/bin/python -m app.directory.cli seed seeds/directory.json
     .venv/bin/python -m app.directory.cli person-token u-am-04
@@ -14,7 +18,7 @@ from pathlib import Path
 from app.clock import SystemClock
 from app.config import get_settings
 from app.database import create_engine, create_session_factory
-from app.directory import service as directory
+from app.auth import service as tokens
 from app.directory.seed import load_seed
 from app.errors import ServiceError
 from app.migrations_runner import upgrade_to_head
@@ -28,16 +32,27 @@ async def _main(args: argparse.Namespace) -> int:
     now = SystemClock().now()
     try:
         if args.command == "seed":
-            print(f"{await load_seed(factory=factory, path=Path(args.file), now=now)} people loaded", file=sys.stderr)
+            added = await load_seed(factory=factory, path=Path(args.file), now=now)
+            print(f"{added} people added (people already in the directory are left as they are)", file=sys.stderr)
             return 0
         async with factory() as session, session.begin():
             if args.command == "revoke":
-                token = await directory.revoke_token(session=session, token_id=args.token_id, now=now)
-                print(f"revoked {token.id}", file=sys.stderr)
+                revoked = await tokens.revoke_token(session=session, token_id=args.token_id, now=now)
+                print(f"revoked {revoked.id}", file=sys.stderr)
                 return 0
-            kwargs = {"person_id": args.person_id} if args.command == "person-token" else {"service_name": args.name}
-            token, secret = await directory.create_token(session=session, label=args.label, now=now, **kwargs)
-        print(f"token id {token.id} (keep the secret below; it is not stored)", file=sys.stderr)
+            if args.command == "person-token":
+                token, secret = await tokens.issue_person_token(
+                    session=session, person_id=args.person_id, issuer=None, label=args.label, now=now
+                )
+            else:
+                token, secret = await tokens.issue_service_token(
+                    session=session, service_name=args.name, issued_by=tokens.CLI_ISSUER, label=args.label, now=now
+                )
+        print(
+            f"{token.kind} token {token.id}, usable now, minted by the server's operator "
+            "(keep the secret below; it is not stored)",
+            file=sys.stderr,
+        )
         print(secret)
         return 0
     except ServiceError as exc:
@@ -54,8 +69,8 @@ def main() -> int:
     person = sub.add_parser("person-token", help="issue a token for a person; prints the secret")
     person.add_argument("person_id")
     person.add_argument("--label", default="cli")
-    service = sub.add_parser("service-token", help="issue a token for an integration; prints the secret")
-    service.add_argument("name")
+    service = sub.add_parser("service-token", help="issue a token for a CRM integration; prints the secret")
+    service.add_argument("name", help="the CRM source it reports for (the case's source field)")
     service.add_argument("--label", default="cli")
     sub.add_parser("revoke", help="revoke a token").add_argument("token_id")
     return asyncio.run(_main(parser.parse_args()))

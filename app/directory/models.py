@@ -1,4 +1,4 @@
-"""ORM models of the approver directory: people, their roles, delegations and API tokens."""
+"""ORM models of the approver directory: people, their roles and delegations."""
 
 from datetime import datetime
 
@@ -33,19 +33,5 @@ class Delegation(Base):
     delegate_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-
-
-class ApiToken(Base):
-    """A bearer token, stored only as its SHA-256 hash. Person tokens act as that person; service tokens may decide."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), index=True)
-    service_name: Mapped[str | None] = mapped_column(String(200))
-    label: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.directory.models import ApiToken, Delegation, Person
+from app.directory.models import Delegation, Person
 
 
 async def get_person(session: AsyncSession, *, person_id: str) -> Person | None:
@@ -19,15 +19,6 @@ async def list_people(session: AsyncSession) -> Sequence[Person]:
 
 async def active_people(session: AsyncSession) -> Sequence[Person]:
     return (await session.execute(select(Person).where(Person.active.is_(True)).order_by(Person.id))).scalars().all()
-
-
-async def token_by_hash(session: AsyncSession, *, token_hash: str) -> ApiToken | None:
-    stmt = select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def get_token(session: AsyncSession, *, token_id: str) -> ApiToken | None:
-    return await session.get(ApiToken, token_id)
 
 
 async def get_delegation(session: AsyncSession, *, delegation_id: str) -> Delegation | None:
@@ -50,5 +41,5 @@ async def principals_delegating_to(session: AsyncSession, *, delegate_id: str, a
     return list((await session.execute(stmt)).scalars().all())
 
 
-def add(session: AsyncSession, obj: Person | Delegation | ApiToken) -> None:
+def add(session: AsyncSession, obj: Person | Delegation) -> None:
     session.add(obj)

@@ -1,14 +1,15 @@
-"""API schemas of the approver directory, delegations and tokens."""
+"""API schemas of the approver directory and delegations."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from app.inbound import InboundModel
+from app.inbound import InboundModel, Instant
 
-PersonId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+PERSON_ID_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
+PersonId = Annotated[str, Field(min_length=1, max_length=200, pattern=PERSON_ID_PATTERN)]
 
 
 class DirectoryRole(StrEnum):
@@ -25,13 +26,20 @@ class DirectoryRole(StrEnum):
 
 
 class PersonCreate(InboundModel):
-    id: PersonId
+    """A person's details and roles; the id is the path's."""
+
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     roles: Annotated[list[DirectoryRole], Field(max_length=8)] = []
     is_admin: bool = False
     active: bool = True
     notify_url: AnyHttpUrl | None = None
+
+
+class PersonSeed(PersonCreate):
+    """A person in a seed file, which names them."""
+
+    id: PersonId
 
 
 class PersonRead(BaseModel):
@@ -49,8 +57,8 @@ class PersonRead(BaseModel):
 
 class DelegationCreate(InboundModel):
     delegate_id: PersonId
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class DelegationRead(BaseModel):
@@ -63,27 +71,3 @@ class DelegationRead(BaseModel):
     ends_at: datetime
     created_at: datetime
     revoked_at: datetime | None
-
-
-class TokenCreate(InboundModel):
-    label: Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class ServiceTokenCreate(InboundModel):
-    service_name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
-    label: Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class TokenRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    person_id: str | None
-    service_name: str | None
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class TokenCreatedRead(TokenRead):
-    token: str = Field(description="The secret; shown once, stored only as a hash.")

@@ -8,15 +8,20 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.directory import service as directory
-from app.directory.schemas import PersonCreate
+from app.directory.schemas import PersonSeed
 
-_People = TypeAdapter(list[PersonCreate])
+_People = TypeAdapter(list[PersonSeed])
 
 
 async def load_seed(*, factory: async_sessionmaker[AsyncSession], path: Path, now: datetime) -> int:
-    """Create or update every person in the file; return how many."""
+    """Add every person of the file who is missing; people already in the directory are left as they are.
+
+    The directory is the system of record once people exist: a restart must not
+    undo a deactivation or a role change made through the API. Returns how many were added.
+    """
     people = _People.validate_python(json.loads(path.read_text()))
+    added = 0
     async with factory() as session, session.begin():
         for person in people:
-            await directory.upsert_person(session=session, person_in=person, now=now)
-    return len(people)
+            added += await directory.add_missing_person(session=session, person_in=person, now=now)
+    return added

@@ -1,7 +1,5 @@
-"""The approver directory: people, delegations and their API tokens."""
+"""The approver directory: people and their delegations."""
 
-import hashlib
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,31 +7,31 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.directory import repository
-from app.directory.models import ApiToken, Delegation, Person
-from app.directory.schemas import DelegationCreate, PersonCreate
+from app.directory.models import Delegation, Person
+from app.directory.schemas import DelegationCreate, PersonCreate, PersonSeed
 from app.errors import BadRequest, Conflict, NotFound
 
-TOKEN_PREFIX = "sot_"
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a token; the token itself is never stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def upsert_person(*, session: AsyncSession, person_in: PersonCreate, now: datetime) -> Person:
+async def upsert_person(*, session: AsyncSession, person_id: str, person_in: PersonCreate, now: datetime) -> Person:
     """Create a person or replace their details and roles."""
-    person = await repository.get_person(session, person_id=person_in.id)
-    values = person_in.model_dump(mode="json")
+    person = await repository.get_person(session, person_id=person_id)
+    values = person_in.model_dump(mode="json", exclude={"id"})
     values["roles"] = sorted(set(values["roles"]))
     if person is None:
-        person = Person(**values, created_at=now)
+        person = Person(id=person_id, **values, created_at=now)
         repository.add(session, person)
     else:
         for key, value in values.items():
             setattr(person, key, value)
     await session.flush()
     return person
+
+
+async def add_missing_person(*, session: AsyncSession, person_in: PersonSeed, now: datetime) -> bool:
+    """Add a seeded person who is not in the directory yet; an existing person is never changed or reactivated."""
+    if await repository.get_person(session, person_id=person_in.id) is not None:
+        return False
+    await upsert_person(session=session, person_id=person_in.id, person_in=person_in, now=now)
+    return True
 
 
 async def get_person(*, session: AsyncSession, person_id: str) -> Person:
@@ -47,44 +45,6 @@ async def get_person(*, session: AsyncSession, person_id: str) -> Person:
 async def list_people(*, session: AsyncSession) -> Sequence[Person]:
     """Return everyone in the directory."""
     return await repository.list_people(session)
-
-
-async def create_token(
-    *, session: AsyncSession, label: str, now: datetime, person_id: str | None = None, service_name: str | None = None
-) -> tuple[ApiToken, str]:
-    """Issue a token for a person or a service; return the row and the secret (shown once)."""
-    if (person_id is None) == (service_name is None):
-        raise BadRequest("A token belongs to exactly one person or one service.")
-    if person_id is not None:
-        await get_person(session=session, person_id=person_id)
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        id=str(uuid.uuid4()),
-        token_hash=hash_token(secret),
-        person_id=person_id,
-        service_name=service_name,
-        label=label,
-        created_at=now,
-    )
-    repository.add(session, token)
-    await session.flush()
-    return token, secret
-
-
-async def revoke_token(*, session: AsyncSession, token_id: str, now: datetime) -> ApiToken:
-    """Revoke a token; it stops working at once."""
-    token = await repository.get_token(session, token_id=token_id)
-    if token is None:
-        raise NotFound(f"No token with id {token_id!r}.")
-    if token.revoked_at is None:
-        token.revoked_at = now
-        await session.flush()
-    return token
-
-
-async def resolve_token(*, session: AsyncSession, token: str) -> ApiToken | None:
-    """The live token row for a presented secret, if any."""
-    return await repository.token_by_hash(session, token_hash=hash_token(token))
 
 
 async def create_delegation(

@@ -6,14 +6,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.notifications.models import OutboxMessage
+from app.notifications.models import DeliveryStatus, OutboxMessage
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[OutboxMessage]:
     """Pending messages due now, locked so that one replica sends each."""
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

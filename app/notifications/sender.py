@@ -1,7 +1,5 @@
 """Sends queued notifications with an HMAC signature, retrying with backoff; a restart loses none."""
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import datetime, timedelta
@@ -10,18 +8,14 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.notifications import repository
-from app.notifications.outbox import DEAD, SENT
+from app.notifications.models import DeliveryStatus
+from app.signing import sign
 
 logger = logging.getLogger(__name__)
 
 # A claimed message is leased: if this process dies mid-send, another picks it up after the lease.
 _LEASE = timedelta(seconds=60)
 _MAX_BACKOFF = timedelta(minutes=30)
-
-
-def sign(*, secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>." + body, hex, prefixed "sha256=" (the same scheme as inbound webhooks)."""
-    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -64,12 +58,12 @@ async def send_due(
             assert message is not None
             message.attempts += 1
             if error is None:
-                message.status, message.sent_at, message.last_error = SENT, now, None
+                message.status, message.sent_at, message.last_error = DeliveryStatus.SENT, now, None
                 delivered += 1
             else:
                 message.last_error = error
                 if message.attempts >= max_attempts:
-                    message.status = DEAD
+                    message.status = DeliveryStatus.DEAD
                     logger.error("notification dead after %d attempts", message.attempts, extra={"outbox_id": message_id, "error": error})
                 else:
                     message.next_attempt_at = now + backoff(message.attempts)

@@ -11,19 +11,12 @@ from opa_client.opa_async import AsyncOpaClient
 from pydantic import ValidationError
 
 from app.errors import PolicyUnavailable
-from app.policy.schemas import PolicyDecision, PolicyInput
+from app.policy.schemas import PolicyDecision, PolicyInput, PolicyResult
 
 logger = logging.getLogger(__name__)
 
 DECISION_PACKAGE = "retention"
 DECISION_RULE = "decision"
-
-
-@dataclass(frozen=True, kw_only=True)
-class PolicyResult:
-    decision: PolicyDecision
-    revision: str
-    opa_decision_id: str | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,16 +114,16 @@ class PolicyClient:
         return resolved
 
     async def status(self) -> PolicyStatus:
-        """Whether OPA answers, and which bundle revision it serves."""
+        """Whether OPA answers the decision rule itself, and which bundle revision it serves."""
         try:
-            body = await self._query(rule="config", input_data={})
+            body = await self._query(rule=DECISION_RULE, input_data={})
         except PolicyUnavailable as exc:
             return PolicyStatus(reachable=False, healthy=False, revision=None, error=exc.message)
         revision = _revision(body.get("provenance"))
-        healthy = "result" in body and revision is not None
+        healthy = isinstance(body.get("result"), dict) and revision is not None
         return PolicyStatus(
             reachable=True,
             healthy=healthy,
             revision=revision,
-            error=None if healthy else "OPA answers but has no retention policy bundle loaded.",
+            error=None if healthy else "OPA answers but does not serve data.retention.decision from a policy bundle.",
         )

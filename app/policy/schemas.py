@@ -1,5 +1,6 @@
 """The policy's input and its decision document: one model each, used by everything that touches them."""
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -90,3 +91,12 @@ class PolicyDecision(BaseModel):
     missing_evidence: list[str]
     violations: list[str]
     explanations: list[Explanation]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyResult:
+    """A decision document as OPA gave it, with the bundle revision that made it."""
+
+    decision: PolicyDecision
+    revision: str
+    opa_decision_id: str | None

@@ -10,7 +10,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
 from tests.approvals.conftest import People
-from tests.conftest import load_example
+from tests.conftest import BySourceToken, load_example
 from tests.support.live_server import serve
 
 
@@ -95,18 +95,20 @@ def test_a_delegate_acts_for_an_absent_approver_and_is_recorded_as_such(
 def test_one_person_cannot_approve_two_stages(http: httpx.Client, people: People) -> None:
     admin = people["u-admin"]
     # Give the account owner the finance role too: they must not get the finance task after approving stage 1.
-    admin.put("/v1/people/u-am-04", json={"id": "u-am-04", "name": "Alex Meyer", "roles": ["account_owner", "finance"]}).raise_for_status()
-    admin.put("/v1/people/u-fin-01", json={"id": "u-fin-01", "name": "Fran Ng", "roles": ["finance"], "active": False}).raise_for_status()
+    admin.put("/v1/people/u-am-04", json={"name": "Alex Meyer", "roles": ["account_owner", "finance"]}).raise_for_status()
+    admin.put("/v1/people/u-fin-01", json={"name": "Fran Ng", "roles": ["finance"], "active": False}).raise_for_status()
     case_id = http.post("/v1/save-cases", json=load_example("price-discount")).json()["case_id"]
     owner_task = _open(people["u-am-04"].get(f"/v1/save-cases/{case_id}").json())["account_owner"]["id"]
     case = people["u-am-04"].post(f"/v1/approvals/{owner_task}/approve", json={}).json()
-    finance = _open(case)["finance"]
-    assert finance["assignee_id"] is None, "the only other finance holder is inactive, and the owner already approved stage 1"
-    # An administrator cannot hand it to the stage-1 approver either: acting would be refused.
-    admin.post(f"/v1/approvals/{finance['id']}/assign", json={"assignee_id": "u-am-04"}).raise_for_status()
-    refused = people["u-am-04"].post(f"/v1/approvals/{finance['id']}/approve", json={})
-    assert refused.status_code == 403
-    assert "two stages" in refused.json()["detail"]
+    # The only other finance holder is inactive and the owner already approved stage 1: the stage
+    # cannot be staffed, so the case is held with a named reason, and no task goes to nobody.
+    assert (case["status"], case["hold_reason"], case["current_stage"]) == ("paused", "no_eligible_approver", None)
+    assert all(t["assignee_id"] for t in case["tasks"])
+    assert not [t for t in case["tasks"] if t["status"] == "open" and t["kind"] == "review"]
+    held = [e for e in case["timeline"] if e["event"] == "held"]
+    assert len(held) == 1 and "finance" in held[0]["note"]
+    [revise] = [t for t in case["tasks"] if t["status"] == "open"]
+    assert (revise["kind"], revise["assignee_id"]) == ("complete_evidence", "u-am-04")
 
 
 @pytest.fixture
@@ -118,10 +120,10 @@ def scheduled_url(settings: Settings, clock: FixedClock, directory_tokens: dict[
 
 
 def test_a_passed_deadline_escalates_to_the_policy_target_and_keeps_the_original_open(
-    scheduled_url: str, clock: FixedClock, directory_tokens: dict[str, str], service_token: str
+    scheduled_url: str, clock: FixedClock, directory_tokens: dict[str, str], service_token: str, source_tokens: dict[str, str]
 ) -> None:
     people = People(scheduled_url, directory_tokens)
-    crm = httpx.Client(base_url=scheduled_url, headers={"Authorization": f"Bearer {service_token}"})
+    crm = httpx.Client(base_url=scheduled_url, auth=BySourceToken(source_tokens, default=service_token))
     try:
         decided = crm.post("/v1/save-cases", json=load_example("price-discount")).json()
         case_id = decided["case_id"]

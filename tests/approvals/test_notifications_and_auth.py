@@ -10,15 +10,15 @@ import pytest
 from pydantic import SecretStr
 
 from app.approvals import scheduler
-from app.auth.principal import webhook_signature
+from app.signing import sign as webhook_signature
 from app.clock import FixedClock
 from app.config import Settings
 from app.database import create_engine, create_session_factory
 from app.main import create_app
-from app.notifications.sender import sign
+from app.signing import sign
 from app.policy.client import PolicyClient
 from tests.approvals.conftest import People
-from tests.conftest import load_example
+from tests.conftest import BySourceToken, load_example
 from tests.support.live_server import serve
 from tests.support.receiver import receiver
 
@@ -33,7 +33,7 @@ def _wait_for(predicate, timeout: float = 10) -> None:  # noqa: ANN001
 
 
 def test_notifications_survive_a_restart_and_are_retried_and_signed(
-    settings: Settings, clock: FixedClock, directory_tokens: dict[str, str], service_token: str
+    settings: Settings, clock: FixedClock, directory_tokens: dict[str, str], service_token: str, source_tokens: dict[str, str]
 ) -> None:
     with receiver(fail_first=2) as crm:
         quiet = settings.model_copy(update={"crm_notify_url": f"{crm.url}/crm", "notify_signing_secret": SecretStr(SECRET)})
@@ -42,10 +42,10 @@ def test_notifications_survive_a_restart_and_are_retried_and_signed(
             admin = People(url, directory_tokens)["u-admin"]
             admin.put(
                 "/v1/people/u-am-04",
-                json={"id": "u-am-04", "name": "Alex Meyer", "roles": ["account_owner"], "notify_url": f"{crm.url}/people/u-am-04"},
+                json={"name": "Alex Meyer", "roles": ["account_owner"], "notify_url": f"{crm.url}/people/u-am-04"},
             ).raise_for_status()
             decided = httpx.post(
-                f"{url}/v1/save-cases", json=load_example("price-discount"), headers={"Authorization": f"Bearer {service_token}"}
+                f"{url}/v1/save-cases", json=load_example("price-discount"), auth=BySourceToken(source_tokens, default=service_token)
             )
             assert decided.status_code == 201
         assert crm.requests == []
@@ -99,12 +99,27 @@ def test_signed_webhooks_are_accepted_and_bad_signatures_refused(settings: Setti
         assert accepted.status_code == 201, accepted.text
 
 
-def test_tokens_are_admin_issued_hashed_and_revocable(live_url: str, people: People, database_url: str) -> None:
+def test_tokens_are_hashed_and_revocable_and_admin_issued_ones_must_be_exchanged(
+    live_url: str, people: People, database_url: str
+) -> None:
     admin = people["u-admin"]
-    assert people["u-fin-01"].post("/v1/people/u-fin-01/tokens", json={"label": "self-service"}).status_code == 403
+    # A person may issue themself another personal token.
+    own = people["u-fin-01"].post("/v1/people/u-fin-01/tokens", json={"label": "second laptop"})
+    assert own.status_code == 201, own.text
+    assert (own.json()["kind"], own.json()["issued_by"]) == ("personal", "u-fin-01")
+    # But not one for someone else.
+    assert people["u-fin-01"].post("/v1/people/u-am-04/tokens", json={"label": "x"}).status_code == 403
+    # An administrator's token for someone else is a temporary credential: it can do nothing but be exchanged.
     created = admin.post("/v1/people/u-fin-01/tokens", json={"label": "laptop"})
     assert created.status_code == 201
-    secret = created.json()["token"]
+    assert (created.json()["kind"], created.json()["issued_by"]) == ("temporary", "u-admin")
+    temporary = httpx.Client(base_url=live_url, headers={"Authorization": f"Bearer {created.json()['token']}"})
+    assert temporary.get("/v1/approvals").status_code == 403
+    exchanged = temporary.post("/v1/tokens/exchange", json={"label": "laptop"})
+    assert exchanged.status_code == 201, exchanged.text
+    assert exchanged.json()["exchanged_from_id"] == created.json()["id"]
+    assert temporary.post("/v1/tokens/exchange", json={"label": "again"}).status_code == 401
+    secret = exchanged.json()["token"]
     fran = httpx.Client(base_url=live_url, headers={"Authorization": f"Bearer {secret}"})
     assert fran.get("/v1/approvals").status_code == 200
     # Only the hash is stored.
@@ -113,13 +128,14 @@ def test_tokens_are_admin_issued_hashed_and_revocable(live_url: str, people: Peo
     from app.database import sync_url
 
     with sync_engine(sync_url(database_url)).connect() as conn:
-        stored = conn.execute(text("SELECT token_hash FROM api_tokens WHERE id = :id"), {"id": created.json()["id"]}).scalar_one()
+        stored = conn.execute(text("SELECT token_hash FROM api_tokens WHERE id = :id"), {"id": exchanged.json()["id"]}).scalar_one()
     assert secret not in stored and len(stored) == 64
-    admin.delete(f"/v1/tokens/{created.json()['id']}").raise_for_status()
+    admin.delete(f"/v1/tokens/{exchanged.json()['id']}").raise_for_status()
     assert fran.get("/v1/approvals").status_code == 401
     # A person token cannot decide cases: that is for CRM webhooks and integrations.
     assert people["u-am-04"].post("/v1/save-cases", json=load_example("price-discount")).status_code == 403
     fran.close()
+    temporary.close()
 
 
 # Row locks across replicas are a PostgreSQL property (SQLite has a single writer), so this runs there only.
@@ -137,7 +153,7 @@ async def test_concurrent_schedulers_escalate_each_overdue_task_once(
     await policy.open()
     try:
         results = await asyncio.gather(
-            *(scheduler.run_once(factory=create_session_factory(e), policy=policy, clock=clock, crm_url=None) for e in engines)
+            *(scheduler.run_once(factory=create_session_factory(e), targets=policy, clock=clock, crm_url=None) for e in engines)
         )
     finally:
         await policy.close()

@@ -95,9 +95,9 @@ async def test_unfinished_cases_expire_after_the_renewal_date(
         factory = create_session_factory(engine)
         clock.set(clock.now().replace(year=2026, month=12, day=1, hour=23))
         assert clock.now().date().isoformat() == renewal
-        _, expired_on_the_day = await scheduler.run_once(factory=factory, policy=policy, clock=clock, crm_url=None)
+        _, expired_on_the_day = await scheduler.run_once(factory=factory, targets=policy, clock=clock, crm_url=None)
         clock.set(clock.now() + timedelta(days=1))
-        _, expired_after = await scheduler.run_once(factory=factory, policy=policy, clock=clock, crm_url=None)
+        _, expired_after = await scheduler.run_once(factory=factory, targets=policy, clock=clock, crm_url=None)
     finally:
         await policy.close()
         await engine.dispose()

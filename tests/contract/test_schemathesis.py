@@ -25,7 +25,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.auth.principal import webhook_signature
+from app.signing import sign as webhook_signature
 from app.config import Settings
 from tests.conftest import DECISION_TIME, load_example
 
@@ -110,14 +110,14 @@ def test_generated_requests_get_no_server_error_and_match_the_contract(
 
 
 @pytest.fixture
-def resources(live_url: str, directory_tokens: dict[str, str], service_token: str) -> dict[str, list[str]]:
+def resources(live_url: str, directory_tokens: dict[str, str], source_tokens: dict[str, str]) -> dict[str, list[str]]:
     """Real ids of every kind, made through the API: decided example cases with their tasks, spare tokens, a delegation."""
     admin = {"Authorization": f"Bearer {directory_tokens['u-admin']}"}
     with httpx.Client(base_url=live_url, timeout=10) as client:
         cases, decisions, tasks = [], [], []
         for name in EXAMPLES:
             decided = client.post(
-                "/v1/save-cases", json=load_example(name), headers={"Authorization": f"Bearer {service_token}"}
+                "/v1/save-cases", json=load_example(name), headers={"Authorization": f"Bearer {source_tokens[load_example(name)['source']]}"}
             )
             assert decided.status_code == 201, decided.text
             cases.append(decided.json()["case_id"])

@@ -11,7 +11,7 @@ import httpx
 from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import DECISION_TIME, ROOT, load_example
+from tests.conftest import BySourceToken, DECISION_TIME, ROOT, load_example
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
 
@@ -62,11 +62,11 @@ def _case(event_id: str) -> dict:
 
 
 def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
-    database_url: str, service_token: str, opa_binary: Path, tmp_path: Path, policy_bundle: tuple[Path, str]
+    database_url: str, service_token: str, source_tokens: dict[str, str], opa_binary: Path, tmp_path: Path, policy_bundle: tuple[Path, str]
 ) -> None:
     before = _opa_children()
     app = create_app(settings=_settings(database_url, opa_binary, tmp_path, None), clock=FixedClock(DECISION_TIME))
-    with serve(app) as url, httpx.Client(base_url=url, timeout=10, headers={"Authorization": f"Bearer {service_token}"}) as http:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http:
         embedded = app.state.embedded_opa
         first_pid = embedded.pid
         assert _opa_children() - before == {first_pid}
@@ -94,11 +94,11 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
 
 
 def test_with_opa_url_the_service_starts_no_opa_of_its_own(
-    database_url: str, service_token: str, opa_binary: Path, tmp_path: Path, opa_server: OpaProcess
+    database_url: str, service_token: str, source_tokens: dict[str, str], opa_binary: Path, tmp_path: Path, opa_server: OpaProcess
 ) -> None:
     before = _opa_children()
     app = create_app(settings=_settings(database_url, opa_binary, tmp_path, opa_server.url), clock=FixedClock(DECISION_TIME))
-    with serve(app) as url, httpx.Client(base_url=url, timeout=10, headers={"Authorization": f"Bearer {service_token}"}) as http:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http:
         assert app.state.embedded_opa is None
         assert http.post("/v1/save-cases", json=_case("evt-external")).status_code == 201
         policy = http.get("/v1/policy").json()

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from pydantic import SecretStr
 
-from app.auth.principal import webhook_signature
+from app.signing import sign as webhook_signature
 from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
@@ -78,9 +78,11 @@ def test_the_key_is_source_and_event_id_together(http: httpx.Client, database_ur
     assert count_rows(database_url, "decisions") == 3
 
 
-def test_concurrent_duplicates_make_exactly_one_decision(live_url: str, service_token: str, database_url: str) -> None:
+def test_concurrent_duplicates_make_exactly_one_decision(
+    live_url: str, source_tokens: dict[str, str], database_url: str
+) -> None:
     case = load_example("price-discount")
-    headers = {"Authorization": f"Bearer {service_token}"}
+    headers = {"Authorization": f"Bearer {source_tokens[case['source']]}"}
 
     def post(_: int) -> httpx.Response:
         # A client per request: separate connections, so the requests really run side by side.

@@ -11,7 +11,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
 from app.policy.bundle import build_bundle
-from tests.conftest import DECISION_TIME, ROOT, load_example
+from tests.conftest import BySourceToken, DECISION_TIME, ROOT, load_example
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
 
@@ -118,7 +118,10 @@ def test_a_filtered_total_counts_beyond_the_page(http: httpx.Client, decided: li
     ("params", "status", "field"),
     [
         ({"outcome": "maybe"}, 422, "outcome"),
-        ({"decided_from": "yesterday"}, 422, "decided_from"),
+        ({"decided_from": "yesterday"}, 400, "decided_from"),
+        ({"decided_to": "0.5"}, 400, "decided_to"),  # a number is not a date-time, though pydantic would read one
+        ({"decided_to": "0001-01-01T00:00:00+14:00"}, 400, "decided_to"),  # before year 1 once in UTC
+        ({"decided_from": "9999-12-31T23:59:59-14:00"}, 400, "decided_from"),  # after year 9999 once in UTC
         ({"limit": 0}, 422, "limit"),
         ({"limit": 201}, 422, "limit"),
         ({"limit": "ten"}, 422, "limit"),
@@ -144,7 +147,7 @@ def test_filter_by_policy_revision_separates_revisions(
     clock: FixedClock,
     database_url: str,
     settings: Settings,
-    service_token: str,
+    service_token: str, source_tokens: dict[str, str],
     policy_bundle: tuple[Path, str],
     opa_binary: Path,
     tmp_path: Path,
@@ -162,7 +165,7 @@ def test_filter_by_policy_revision_separates_revisions(
     try:
         other_settings = settings.model_copy(update={"opa_url": opa.url})
         with serve(create_app(settings=other_settings, clock=clock)) as url, httpx.Client(
-            base_url=url, timeout=10, headers={"Authorization": f"Bearer {service_token}"}
+            base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)
         ) as other:
             second = _decide(other, clock, "service-recovery", "acct-R", 0, 101)
             assert other.get("/v1/policy").json()["revision"] == revision
@@ -187,7 +190,9 @@ def test_one_decision_reads_back_as_it_was_returned(http: httpx.Client, decided:
     assert missing.json()["code"] == "not_found"
 
 
-def test_a_save_case_reads_back_with_its_decision(http: httpx.Client, decided: list[dict]) -> None:
+def test_a_save_case_reads_back_with_its_decision(
+    http: httpx.Client, directory_tokens: dict[str, str], decided: list[dict]
+) -> None:
     decision = decided[2]  # price discount: a routed case with an approval chain
 
     response = http.get(f"/v1/save-cases/{decision['case_id']}")

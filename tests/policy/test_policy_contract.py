@@ -12,17 +12,19 @@ import jsonschema
 import pytest
 
 from app.cases.schemas import SaveCaseCreate
-from app.evidence import assemble_evidence
+from app.cases.evidence import assemble_evidence
 from app.policy.bundle import build_bundle, policy_revision
 from app.policy.schemas import PolicyDecision
 from tests.conftest import DECISION_TIME, ROOT, load_example
 
 POLICIES = ROOT / "policies"
 CONFIG = POLICIES / "retention" / "config" / "data.json"
+# Outside the bundle directory, so that OPA's own commands load policies/ as it is.
+SCHEMAS = ROOT / "policy_schemas"
 
 
 def _schema(name: str) -> dict:
-    return json.loads((POLICIES / "schemas" / name).read_text(encoding="utf-8"))
+    return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
 
 
 def _policy_input(name: str) -> dict:
@@ -292,3 +294,33 @@ def test_edge_evidence_changes_the_service_recovery_decision(
         outcome, pause_reasons, violations,
     )  # fmt: skip
     assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("vocabulary", "roles", 0), "owner"),
+        (("vocabulary", "reason_classes", 0), "unclear"),
+        (("vocabulary", "offer_types", 0), "gift_card"),
+        (("approval", "parallel_roles", 0), "finance_lead"),
+        (("approval", "owner_role"), "csm"),
+        (("escalation", "executive_tiers", 0), "not_allowed"),
+        (("legal", "review_flags", 0), "discount_pct"),
+        (("evidence", "required_fields", 0), "account arr"),
+    ],
+)
+def test_a_name_outside_the_vocabulary_is_refused_by_the_config_schema(path: tuple, value: str) -> None:
+    broken = json.loads(CONFIG.read_text(encoding="utf-8"))
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(jsonschema.ValidationError) as caught:
+        jsonschema.validate(broken, _schema("config.schema.json"))
+    assert tuple(caught.value.absolute_path) == path
+
+
+def test_the_policy_directory_holds_only_what_opa_loads() -> None:
+    """Plain `opa test policies policy_tests` and `opa run --server policies` load every JSON file as data."""
+    loaded_as_data = sorted(p.relative_to(POLICIES).as_posix() for p in POLICIES.rglob("*.json"))
+    assert loaded_as_data == ["retention/config/data.json"]

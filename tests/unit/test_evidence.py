@@ -8,7 +8,7 @@ import pytest
 
 from app.cases.schemas import SaveCaseCreate
 from app.clock import FixedClock
-from app.evidence import assemble_evidence
+from app.cases.evidence import assemble_evidence
 from tests.conftest import EXAMPLES
 
 DECIDED_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -36,13 +36,12 @@ parallel_review contains ["legal", "legal_review"] if legal.review_required
 
 _reviewer_roles contains role if some [role, _] in parallel_review
 
-# The brief's order, so every chain reads the same way.
-_parallel_roles := [role |
-	some role in ["finance", "revops", "legal"]
-	role in _reviewer_roles
-]
-
-_escalation_roles := {"executive": ["executive"], "director": ["cs_leadership"], "none": []}
+# In the data's order (approval.parallel_roles), so every chain reads the same
+# way; a reviewer the data does not order still reviews, after the ordered ones.
+_parallel_roles := array.concat(
+	[role | some role in _config.parallel_roles; role in _reviewer_roles],
+	sort([role | some role in _reviewer_roles; not role in _config.parallel_roles]),
+)
 
 _deadlines := [deadline.sla_hours |
 	some deadline in _config.deadlines
@@ -53,10 +52,11 @@ _deadlines := [deadline.sla_hours |
 # scope: document
 # title: Stage deadline
 # description: >-
-#   Hours each stage has: 48 by default, 24 when the renewal is within 60
-#   days, 8 when within 14 days (reference data). The tightest that applies wins.
-#   With no default in the data there is no deadline and no chain, and the
-#   service refuses the decision rather than guess one.
+#   Hours each stage has: the tightest deadline (approval.deadlines) whose
+#   renewal window the case is within, else the default
+#   (approval.default_sla_hours). With no default in the data there is no
+#   deadline and no chain, and the service refuses the decision rather than
+#   guess one.
 sla_hours := min(_deadlines) if {
 	count(_deadlines) > 0
 } else := _config.default_sla_hours
@@ -67,17 +67,20 @@ _stages(role_lists) := [{"stage": i + 1, "roles": roles, "mode": "all", "sla_hou
 
 # METADATA
 # title: Routed approval chain
-# description: The ordered stages a routed offer goes through; empty stages are left out.
+# description: >-
+#   The ordered stages a routed offer goes through: the owner role
+#   (approval.owner_role), the parallel reviewers that apply, then the roles
+#   of the escalation level (approval.escalation_roles); empty stages are left out.
 routed_chain := _stages([
-	["account_owner"],
+	[_config.owner_role],
 	_parallel_roles,
-	_escalation_roles[escalation.level],
+	_config.escalation_roles[escalation.level],
 ])
 
 # METADATA
 # title: Owner-only chain
-# description: A paused or declined case goes back to the account owner alone.
-owner_chain := _stages([["account_owner"]])
+# description: A paused or declined case goes back to the owner role (approval.owner_role) alone.
+owner_chain := _stages([[_config.owner_role]])
 
 _reason_messages := {
 	"tier": sprintf("the discount is in the %s tier", [offers.discount_tier]),

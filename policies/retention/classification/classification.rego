@@ -2,12 +2,15 @@
 # title: Reason classification
 # description: >-
 #   Decides why the customer wants to leave. The CRM's category wins when it
-#   is given and not "unknown"; otherwise the reason text is matched against
-#   finance-owned keyword lists; with no keyword match some triggers imply a
-#   class; anything else is "unclear", which pauses the case.
+#   names a reason class (vocabulary.reason_classes), so "unknown" does not;
+#   otherwise the reason text is matched against finance-owned keyword lists;
+#   with no keyword match some triggers imply a class; anything else is
+#   "unclear", which pauses the case.
 package retention.classification
 
 _config := data.retention.config.classification
+
+_reason_classes := data.retention.config.vocabulary.reason_classes
 
 _category := input.case.customer_reason.category
 
@@ -21,23 +24,21 @@ _mentions(text, keyword) if regex.match(sprintf(`(?i)\b\Q%s\E\b`, [keyword]), te
 # title: Classes whose keywords the reason text mentions
 # description: Every reason class with at least one keyword found in the customer's own words.
 matched_classes contains class if {
-	some class, keywords in _config.keywords
-	some keyword in keywords
+	some class in _reason_classes
+	some keyword in _config.keywords[class]
 	_mentions(_text, keyword)
 }
 
-_category_given if {
-	is_string(_category)
-	_category != "unknown"
-}
+_category_given if _category in _reason_classes
 
 # METADATA
 # scope: document
 # title: Reason class
 # description: >-
-#   One of price, value, service, fit, timing, relationship or unclear, in
-#   this order of evidence: CRM category, a single keyword class, the
-#   trigger's implied class when no keyword matched, else unclear.
+#   One of the reason classes (vocabulary.reason_classes) or unclear, in this
+#   order of evidence: CRM category, a single keyword class, the trigger's
+#   implied class (classification.trigger_defaults) when no keyword matched,
+#   else unclear.
 default reason_class := "unclear"
 
 reason_class := _category if {

@@ -10,16 +10,8 @@ import data.retention.classification
 
 _config := data.retention.config.evidence
 
-# Evidence without which no offer can be judged, as field paths of the case.
-_required_fields := {
-	"account.arr": ["account", "arr"],
-	"account.owner_id": ["account", "owner_id"],
-	"contract.status": ["contract", "status"],
-	"contract.renewal_date": ["contract", "renewal_date"],
-	"evidence_as_of": ["evidence_as_of"],
-}
-
-_absent(path) if object.get(input.case, path, null) in {null, ""}
+# A field of the case, named by its dotted path, that is null, empty or not there.
+_absent(field) if object.get(input.case, split(field, "."), null) in {null, ""}
 
 _offer_has_cost if input.case.proposed_offer.type in _config.costed_offer_types
 
@@ -27,17 +19,18 @@ _offer_has_cost if input.case.proposed_offer.type in _config.costed_offer_types
 # scope: document
 # title: Missing evidence
 # description: >-
-#   Fields the case must carry before an offer is judged: account ARR, account
-#   owner, contract status, renewal date and the evidence date; gross margin
-#   too when the offer costs money (a discount or a credit).
+#   Fields the case must carry before an offer is judged
+#   (evidence.required_fields), and those it must carry too when the offer
+#   costs money (evidence.costed_required_fields for evidence.costed_offer_types).
 missing_evidence contains field if {
-	some field, path in _required_fields
-	_absent(path)
+	some field in _config.required_fields
+	_absent(field)
 }
 
-missing_evidence contains "account.gross_margin_pct" if {
+missing_evidence contains field if {
 	_offer_has_cost
-	_absent(["account", "gross_margin_pct"])
+	some field in _config.costed_required_fields
+	_absent(field)
 }
 
 # METADATA

@@ -1,10 +1,10 @@
 # METADATA
 # title: Escalation
 # description: >-
-#   Decides how far up the case goes: executive for large accounts, strategic
-#   discounts, thin margins, large credits, costly offers and enterprise
-#   relationship breakdowns; director (CS leadership) for other relationship
-#   cases and urgent renewals.
+#   Decides how far up the case goes: executive for large accounts, discounts
+#   in an executive tier, thin margins, large credits, costly offers and
+#   relationship breakdowns in the executive segments; director (CS
+#   leadership) for other relationship cases and urgent renewals.
 package retention.escalation
 
 import data.retention.classification
@@ -21,8 +21,10 @@ _days_to_renewal := input.derived.days_to_renewal if is_number(input.derived.day
 # scope: document
 # title: Urgent
 # description: >-
-#   The renewal is within 30 days and the churn score is at or over 80
-#   (reference data). A renewal date already past counts as within.
+#   The renewal is within the urgent window
+#   (escalation.urgent_renewal_within_days) and the churn score is at or over
+#   the urgent score (escalation.urgent_churn_score_at_or_over). A renewal
+#   date already past counts as within.
 default urgent := false
 
 urgent if {
@@ -39,7 +41,7 @@ executive_reasons contains "arr" if {
 	_account.arr >= _config.executive_arr_at_or_over
 }
 
-executive_reasons contains "strategic_discount" if offers.discount_tier == "strategic"
+executive_reasons contains "strategic_discount" if offers.discount_tier in _config.executive_tiers
 
 executive_reasons contains "margin" if margin.needs_executive
 
@@ -48,7 +50,7 @@ executive_reasons contains "credit" if offers.credit_needs_executive
 executive_reasons contains "offer_cost" if margin.cost_needs_executive
 
 executive_reasons contains "enterprise_relationship" if {
-	classification.reason_class == "relationship"
+	classification.reason_class in _config.director_reason_classes
 	_account.segment in _config.executive_relationship_segments
 }
 
@@ -56,7 +58,7 @@ executive_reasons contains "enterprise_relationship" if {
 # scope: document
 # title: Director escalation reasons
 # description: Each reason the case needs CS leadership.
-director_reasons contains "relationship" if classification.reason_class == "relationship"
+director_reasons contains "relationship" if classification.reason_class in _config.director_reason_classes
 
 director_reasons contains "urgent" if urgent
 
@@ -74,12 +76,15 @@ level := "executive" if {
 
 _messages := {
 	"arr": sprintf("ARR of %v is at or over %v.", [_account.arr, _config.executive_arr_at_or_over]),
-	"strategic_discount": "The discount is in the strategic tier.",
+	"strategic_discount": sprintf("The discount is in the %s tier.", [offers.discount_tier]),
 	"margin": "The margin after the offer is below the executive threshold.",
 	"credit": "The credit share of ARR is over the executive threshold.",
 	"offer_cost": "The offer cost is over the executive threshold.",
-	"enterprise_relationship": sprintf("A relationship breakdown at an account in the %s segment.", [_account.segment]),
-	"relationship": "The reason is the relationship.",
+	"enterprise_relationship": sprintf(
+		"A %s breakdown at an account in the %s segment.",
+		[classification.reason_class, _account.segment],
+	),
+	"relationship": sprintf("The reason is the %s.", [classification.reason_class]),
 	"urgent": sprintf(
 		"Renewal is within %v days and the churn score is at or over %v.",
 		[_config.urgent_renewal_within_days, _config.urgent_churn_score_at_or_over],

@@ -1,30 +1,41 @@
 # METADATA
 # title: Legal review
 # description: >-
-#   Decides when legal must review the offer: a contract or scope change,
-#   non-standard terms, a promise already made to the customer, an extension,
-#   or a discount running longer than the legal threshold (12 months).
+#   Decides when legal must review the offer: an offer flag that needs it (a
+#   contract or scope change, non-standard terms, a promise already made to
+#   the customer), an offer type that always needs it (an extension), or a
+#   discount running longer than the legal threshold
+#   (discount.legal_review_over_months).
 package retention.legal
+
+_config := data.retention.config.legal
 
 _offer := input.case.proposed_offer
 
-_flag_triggers := {
+# The sentence each trigger's explanation starts with; one the data adds
+# without a sentence here is still named.
+_messages := {
 	"contract_change": "The offer changes the contract.",
 	"scope_change": "The offer changes the scope.",
 	"non_standard_terms": "The offer has non-standard terms.",
 	"customer_facing_promise": "A promise has already been made to the customer.",
+	"extension": "The offer extends the contract.",
 }
+
+_message(trigger) := object.get(_messages, trigger, sprintf("The offer triggers %q.", [trigger]))
 
 # METADATA
 # scope: document
 # title: Legal triggers
-# description: Each reason legal must review the offer.
+# description: >-
+#   Each reason legal must review the offer: a flag of legal.review_flags set
+#   on the offer, an offer type of legal.review_offer_types, or a long discount.
 triggers contains flag if {
-	some flag, _ in _flag_triggers
+	some flag in _config.review_flags
 	_offer[flag] == true
 }
 
-triggers contains "extension" if _offer.type == "extension"
+triggers contains _offer.type if _offer.type in _config.review_offer_types
 
 triggers contains "long_discount" if {
 	_offer.type == "discount"
@@ -44,18 +55,11 @@ review_required if count(triggers) > 0
 # title: Legal explanations
 # description: One sentence per legal trigger.
 explanations contains {
-	"rule": sprintf("legal.%s", [flag]),
-	"message": sprintf("%s Legal must review it.", [message]),
+	"rule": sprintf("legal.%s", [trigger]),
+	"message": sprintf("%s Legal must review it.", [_message(trigger)]),
 } if {
-	some flag in triggers
-	message := _flag_triggers[flag]
-}
-
-explanations contains {
-	"rule": "legal.extension",
-	"message": "The offer extends the contract. Legal must review it.",
-} if {
-	"extension" in triggers
+	some trigger in triggers
+	trigger != "long_discount"
 }
 
 explanations contains {

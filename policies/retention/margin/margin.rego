@@ -20,17 +20,17 @@ _cost := input.derived.offer_cost if is_number(input.derived.offer_cost)
 
 # METADATA
 # title: Margin needs an executive
-# description: The margin left after the offer is below the executive threshold (50% in the reference data).
+# description: The margin left after the offer is below the executive threshold (margin.executive_below_pct).
 needs_executive if _margin < _config.margin.executive_below_pct
 
 # METADATA
 # title: Offer cost needs an executive
-# description: The offer costs more than the executive threshold (50,000 in the reference data).
+# description: The offer costs more than the executive threshold (cost.executive_over).
 cost_needs_executive if _cost > _config.cost.executive_over
 
 # METADATA
 # title: Margin violations
-# description: A costed offer that leaves margin below the floor (30% in the reference data) is declined.
+# description: A costed offer that leaves margin below the floor (margin.floor_pct) is declined.
 violations contains "margin_floor" if _margin < _config.margin.floor_pct
 
 # METADATA

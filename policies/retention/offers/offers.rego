@@ -20,6 +20,8 @@ _discounted if {
 
 _is_credit if _offer.type == "service_credit"
 
+_tier_names contains tier.name if some tier in _config.discount.tiers
+
 # Tiers sorted by their ceiling, so the data may list them in any order.
 _fitting_tiers := sort([[tier.max_pct, tier.name] |
 	some tier in _config.discount.tiers
@@ -30,9 +32,9 @@ _fitting_tiers := sort([[tier.max_pct, tier.name] |
 # scope: document
 # title: Discount tier
 # description: >-
-#   none when the offer is not a discount; otherwise the lowest tier whose
-#   ceiling covers the percentage (standard up to 10, elevated up to 20,
-#   strategic up to 30 in the reference data); above every tier it is not_allowed.
+#   none when the offer is not a discount; otherwise the name of the lowest
+#   tier (discount.tiers) whose ceiling covers the percentage; above every
+#   tier it is not_allowed.
 default discount_tier := "not_allowed"
 
 discount_tier := "none" if {
@@ -48,7 +50,7 @@ _segment_cap := _config.discount.segment_caps[input.case.account.segment]
 
 # METADATA
 # title: Credit share of ARR above the finance threshold
-# description: A service credit worth more than the finance threshold share of ARR (5% in the reference data).
+# description: A service credit worth more than the finance threshold share of ARR (credit.finance_over_pct).
 credit_needs_finance if {
 	_is_credit
 	input.derived.credit_share_pct > _config.credit.finance_over_pct
@@ -56,7 +58,7 @@ credit_needs_finance if {
 
 # METADATA
 # title: Credit share of ARR above the executive threshold
-# description: A service credit worth more than the executive threshold share of ARR (15% in the reference data).
+# description: A service credit worth more than the executive threshold share of ARR (credit.executive_over_pct).
 credit_needs_executive if {
 	_is_credit
 	input.derived.credit_share_pct > _config.credit.executive_over_pct
@@ -122,7 +124,7 @@ explanations contains {
 	"rule": sprintf("tier.%s", [discount_tier]),
 	"message": sprintf("A %v%% discount is in the %s tier.", [_offer.discount_pct, discount_tier]),
 } if {
-	discount_tier in {"standard", "elevated", "strategic"}
+	discount_tier in _tier_names
 }
 
 explanations contains {

@@ -244,3 +244,231 @@ test_escalation_targets_reference_data if {
 		"cs_leadership": "executive",
 	}
 }
+
+# Vocabulary (vocabulary.reason_classes, vocabulary.offer_types, vocabulary.roles):
+# the names the policy and the service share; the service reads them from here.
+
+_vocabulary := data.retention.config.vocabulary
+
+test_vocabulary_reference_data if {
+	_vocabulary == {
+		"reason_classes": ["price", "value", "service", "fit", "timing", "relationship"],
+		"offer_types": ["none", "discount", "service_credit", "pause", "extension", "plan_change", "re_onboarding"],
+		"roles": ["account_owner", "finance", "revops", "legal", "cs_leadership", "executive"],
+	}
+}
+
+test_every_reason_class_has_keywords_a_save_path_and_approved_offers if {
+	classes := {class | some class in _vocabulary.reason_classes}
+	object.keys(data.retention.config.classification.keywords) == classes
+	object.keys(data.retention.config.save_paths) == classes
+	object.keys(data.retention.config.offers.allowed_by_reason) == classes
+}
+
+test_the_data_names_only_reason_classes_of_the_vocabulary if {
+	every _, class in data.retention.config.classification.trigger_defaults {
+		class in _vocabulary.reason_classes
+	}
+	every class in data.retention.config.escalation.director_reason_classes {
+		class in _vocabulary.reason_classes
+	}
+}
+
+test_the_data_names_only_offer_types_of_the_vocabulary if {
+	config := data.retention.config
+	lists := [
+		config.evidence.costed_offer_types,
+		config.offers.poor_fit_blocked_types,
+		config.offers.concession_types,
+		config.offers.pause_types,
+		config.legal.review_offer_types,
+	]
+	every types in array.concat(lists, [types | some types in config.offers.allowed_by_reason]) {
+		every type in types {
+			type in _vocabulary.offer_types
+		}
+	}
+}
+
+test_the_data_names_only_roles_of_the_vocabulary if {
+	approval := data.retention.config.approval
+	approval.owner_role in _vocabulary.roles
+	every role in approval.parallel_roles {
+		role in _vocabulary.roles
+	}
+	every _, roles in approval.escalation_roles {
+		every role in roles {
+			role in _vocabulary.roles
+		}
+	}
+}
+
+test_the_data_names_only_tiers_of_discount_tiers if {
+	names := {tier.name | some tier in data.retention.config.discount.tiers}
+	every tier in array.flatten([
+		data.retention.config.approval.finance_tiers,
+		data.retention.config.approval.revops_tiers,
+		data.retention.config.escalation.executive_tiers,
+	]) {
+		tier in names
+	}
+}
+
+test_vocabulary_reason_classes_are_the_classes_a_crm_category_may_name if {
+	inp := fixtures.case_input({"customer_reason": {"category": "timing"}}, {})
+	default_decision := data.retention.decision with input as inp
+	default_decision.reason_class == "timing"
+
+	# Without timing in the vocabulary, the baseline's words about support decide.
+	d := data.retention.decision with input as inp
+		with data.retention.config.vocabulary.reason_classes as ["price", "value", "service", "fit", "relationship"]
+	d.reason_class == "service"
+}
+
+# Chain roles (approval.owner_role, approval.parallel_roles, approval.escalation_roles)
+
+# A 28% strategic discount for 6 months at an enterprise account that also changes the contract.
+_all_reviewers := object.union(
+	_discount("enterprise", 28),
+	{"case": {"proposed_offer": {"contract_change": true}}},
+)
+
+test_parallel_roles_are_every_second_stage_reviewer_in_order if {
+	d := data.retention.decision with input as _all_reviewers
+	d.outcome == "route"
+	d.approval_chain == [
+		_stage(1, ["account_owner"], 48),
+		_stage(2, data.retention.config.approval.parallel_roles, 48),
+		_stage(3, ["executive"], 48),
+	]
+}
+
+test_parallel_roles_reordered_reorders_the_second_stage if {
+	d := data.retention.decision with input as _all_reviewers
+		with data.retention.config.approval.parallel_roles as ["legal", "finance"]
+
+	# revops is not ordered by the data, so it reviews after the ordered roles.
+	d.approval_chain[1] == _stage(2, ["legal", "finance", "revops"], 48)
+}
+
+test_escalation_roles_changed_for_director if {
+	inp := fixtures.case_input({"risk": {"churn_score": 85}}, {"days_to_renewal": 20})
+	default_decision := data.retention.decision with input as inp
+	default_decision.approval_chain == [_stage(1, ["account_owner"], 24), _stage(2, ["cs_leadership"], 24)]
+	d := data.retention.decision with input as inp
+		with data.retention.config.approval.escalation_roles.director as ["cs_leadership", "executive"]
+	d.approval_chain == [_stage(1, ["account_owner"], 24), _stage(2, ["cs_leadership", "executive"], 24)]
+}
+
+test_owner_role_changed_leads_every_chain if {
+	paused := data.retention.decision with input as fixtures.case_input({"customer_reason": {"sentiment": "angry"}}, {})
+		with data.retention.config.approval.owner_role as "cs_leadership"
+	paused.outcome == "pause"
+	paused.approval_chain == [_stage(1, ["cs_leadership"], 48)]
+	routed := data.retention.decision with input as fixtures.case_input({}, {})
+		with data.retention.config.approval.owner_role as "cs_leadership"
+	routed.approval_chain == [_stage(1, ["cs_leadership"], 48)]
+}
+
+# Escalation by tier and reason class (escalation.executive_tiers, escalation.director_reason_classes)
+
+test_executive_tiers_extended_to_elevated_escalates_12_pct if {
+	default_decision := data.retention.decision with input as _discount("mid_market", 12)
+	default_decision.escalation_level == "none"
+	d := data.retention.decision with input as _discount("mid_market", 12)
+		with data.retention.config.escalation.executive_tiers as ["elevated", "strategic"]
+	d.escalation_level == "executive"
+	some e in d.explanations
+	e.rule == "escalation.executive.strategic_discount"
+	e.message == "The discount is in the elevated tier. The case escalates to an executive."
+}
+
+# A fit case with a plan change, which costs nothing, in the given segment.
+_fit(segment) := fixtures.case_input(
+	{
+		"account": {"segment": segment},
+		"customer_reason": {"category": "fit"},
+		"proposed_offer": {"type": "plan_change", "credit_amount": 0},
+	},
+	{"credit_share_pct": 0, "concession_pct": 0, "margin_after_offer_pct": 72, "offer_cost": 0},
+)
+
+test_director_reason_classes_extended_to_fit if {
+	default_decision := data.retention.decision with input as _fit("mid_market")
+	default_decision.outcome == "route"
+	default_decision.escalation_level == "none"
+	d := data.retention.decision with input as _fit("mid_market")
+		with data.retention.config.escalation.director_reason_classes as ["relationship", "fit"]
+	d.escalation_level == "director"
+	{
+		"rule": "escalation.director.relationship",
+		"message": "The reason is the fit. The case escalates to CS leadership.",
+	} in d.explanations
+}
+
+test_director_reason_classes_extended_to_fit_at_an_enterprise_account if {
+	d := data.retention.decision with input as _fit("enterprise")
+		with data.retention.config.escalation.director_reason_classes as ["relationship", "fit"]
+	d.escalation_level == "executive"
+}
+
+# Legal review (legal.review_flags, legal.review_offer_types)
+
+test_legal_review_flags_narrowed_drops_non_standard_terms if {
+	inp := fixtures.case_input({"proposed_offer": {"non_standard_terms": true}}, {})
+	default_decision := data.retention.decision with input as inp
+	default_decision.legal_review_required == true
+	d := data.retention.decision with input as inp
+		with data.retention.config.legal.review_flags as ["contract_change", "scope_change", "customer_facing_promise"]
+	d.legal_review_required == false
+	d.approval_chain == _owner_only
+}
+
+test_legal_review_offer_types_extended_to_pause if {
+	inp := fixtures.case_input(
+		{
+			"customer_reason": {"category": "timing"},
+			"proposed_offer": {"type": "pause", "duration_months": 2, "credit_amount": 0},
+		},
+		{"credit_share_pct": 0, "concession_pct": 0, "margin_after_offer_pct": 72, "offer_cost": 0},
+	)
+	default_decision := data.retention.decision with input as inp
+	default_decision.legal_review_required == false
+	d := data.retention.decision with input as inp
+		with data.retention.config.legal.review_offer_types as ["extension", "pause"]
+	d.legal_review_required == true
+	d.approval_chain == [_stage(1, ["account_owner"], 48), _stage(2, ["legal"], 48)]
+	{"rule": "legal.pause", "message": "The offer triggers \"pause\". Legal must review it."} in d.explanations
+}
+
+# Required evidence (evidence.required_fields, evidence.costed_required_fields)
+
+test_required_fields_extended_pauses_on_a_missing_churn_score if {
+	inp := fixtures.case_input({"risk": {"churn_score": null}}, {})
+	default_decision := data.retention.decision with input as inp
+	default_decision.outcome == "route"
+	d := data.retention.decision with input as inp
+		with data.retention.config.evidence.required_fields as array.concat(
+			data.retention.config.evidence.required_fields,
+			["risk.churn_score"],
+		)
+	d.outcome == "pause"
+	d.missing_evidence == ["risk.churn_score"]
+}
+
+test_costed_required_fields_extended_only_for_costed_offers if {
+	costed := fixtures.case_input({"account": {"currency": ""}}, {})
+	uncosted := fixtures.case_input(
+		{"account": {"currency": ""}, "proposed_offer": {"type": "re_onboarding", "credit_amount": 0}},
+		{"credit_share_pct": 0, "concession_pct": 0, "margin_after_offer_pct": 72, "offer_cost": 0},
+	)
+	fields := ["account.gross_margin_pct", "account.currency"]
+	d := data.retention.decision with input as costed
+		with data.retention.config.evidence.costed_required_fields as fields
+	d.outcome == "pause"
+	d.missing_evidence == ["account.currency"]
+	free := data.retention.decision with input as uncosted
+		with data.retention.config.evidence.costed_required_fields as fields
+	free.outcome == "route"
+	free.missing_evidence == []
+}

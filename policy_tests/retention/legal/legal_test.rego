@@ -1,8 +1,9 @@
 # METADATA
 # title: Legal review tests
 # description: >-
-#   Each legal trigger on its own and together, the 12-month discount boundary,
-#   offers that never need legal, and the explanation each trigger adds.
+#   Each legal trigger on its own and together, the discount boundary at
+#   discount.legal_review_over_months, offers that never need legal, and the
+#   explanation each trigger adds.
 package retention.legal_test
 
 import data.retention.fixtures

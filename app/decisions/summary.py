@@ -1,6 +1,6 @@
 """The approver's evidence summary: deterministic, from the decision and the evidence the policy saw."""
 
-from app.approvals.schemas import EvidenceSummaryRead
+from app.decisions.schemas import EvidenceSummaryRead
 from app.decisions.models import Decision
 
 # Explanations that say why someone is in the approval chain.

@@ -1,5 +1,6 @@
 """ASGI middleware at the edge: the body-size limit, NUL-free parameters and one access log line per request."""
 
+import codecs
 import json
 import logging
 import time
@@ -13,7 +14,7 @@ from app.observability import decision_id_var, request_id_var
 logger = logging.getLogger("app.access")
 
 
-async def _send_json(send: Send, status: int, payload: dict) -> None:
+async def _send_json(send: Send, status: int, payload: dict[str, object]) -> None:
     """Answer at the edge, before the app runs, with a JSON error body."""
     body = json.dumps(payload).encode()
     await send(
@@ -30,8 +31,18 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _BodyNotUtf8(Exception):
+    pass
+
+
+_NOT_UTF8 = {
+    "detail": [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not UTF-8 encoded JSON.", "input": {}}]
+}
+
+
 class BodySizeLimit:
-    """Answers 413 to any request whose body exceeds max_bytes, declared or streamed."""
+    """Answers 413 to any request whose body exceeds max_bytes, declared or streamed, and 422 to a JSON body
+    that is not UTF-8 (JSON's own decoder would read UTF-16, which the decision log cannot keep as sent)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -53,19 +64,34 @@ class BodySizeLimit:
         received = 0
         started = False
         overflowed = False
+        not_utf8 = False
+        content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+        decoder = codecs.getincrementaldecoder("utf-8")() if b"json" in content_type else None
 
         async def limited_receive() -> Message:
-            nonlocal received, overflowed
+            nonlocal received, overflowed, not_utf8
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > self.max_bytes:
                     overflowed = True
                     raise _BodyTooLarge
+                if decoder is not None:
+                    try:
+                        decoder.decode(chunk, final=not message.get("more_body", False))
+                    except UnicodeDecodeError:
+                        not_utf8 = True
+                        raise _BodyNotUtf8 from None
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if not_utf8:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _send_json(send, 422, _NOT_UTF8)
+                return
             if overflowed:
                 # The app may catch the overflow while reading the body (FastAPI turns it
                 # into a 400); whatever it answers to a cut-off body, the answer is 413.
@@ -81,6 +107,9 @@ class BodySizeLimit:
         except _BodyTooLarge:
             if not started:
                 await self._reject(send)
+        except _BodyNotUtf8:
+            if not started:
+                await _send_json(send, 422, _NOT_UTF8)
 
 
 class NulInParameters:

@@ -7,7 +7,8 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal, principal_from_token, principal_from_webhook
+from app.api.auth import principal_from_token, principal_from_webhook
+from app.auth.principal import Principal, TokenKind
 from app.clock import Clock
 from app.config import Settings
 from app.database import session_scope
@@ -24,23 +25,27 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def _policy(request: Request) -> PolicyClient:
-    return request.app.state.policy
+    policy: PolicyClient = request.app.state.policy
+    return policy
 
 
 def _clock(request: Request) -> Clock:
-    return request.app.state.clock
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _embedded_opa(request: Request) -> EmbeddedOpa | None:
-    return request.app.state.embedded_opa
+    embedded: EmbeddedOpa | None = request.app.state.embedded_opa
+    return embedded
 
 
 # scope="function": the commit runs before the response is sent, so a failed
-# commit becomes a 503 instead of a decision the log never recorded.
+# commit becomes a 503 instead of a change the database never recorded.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 PolicyDep = Annotated[PolicyClient, Depends(_policy)]
 ClockDep = Annotated[Clock, Depends(_clock)]
@@ -48,10 +53,8 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]
 
 
-# Declared for the OpenAPI contract only; principal.py reads and checks the headers.
-_api_token = HTTPBearer(
-    auto_error=False, scheme_name="apiToken", description="A person's or an integration's API token."
-)
+# Declared for the OpenAPI contract only; app/api/auth.py reads and checks the headers.
+_api_token = HTTPBearer(auto_error=False, scheme_name="apiToken", description="A person's or an integration's API token.")
 _webhook_signature = APIKeyHeader(
     name="X-Webhook-Signature",
     auto_error=False,
@@ -73,8 +76,14 @@ _TimestampDoc = Annotated[
 ]
 
 
-async def _principal(request: Request, session: SessionDep, _token: _TokenDoc) -> Principal:
+async def _any_token(request: Request, session: SessionDep, _token: _TokenDoc) -> Principal:
     return await principal_from_token(session=session, request=request)
+
+
+async def _principal(principal: Annotated[Principal, Depends(_any_token)]) -> Principal:
+    if principal.token_kind is TokenKind.TEMPORARY:
+        raise Forbidden("This is a temporary credential: exchange it for your own token at POST /v1/tokens/exchange.")
+    return principal
 
 
 async def _integration(
@@ -97,3 +106,5 @@ async def _integration(
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 IntegrationDep = Annotated[Principal, Depends(_integration)]
+# Any live token, temporary credentials included: only the exchange route takes it.
+AnyTokenDep = Annotated[Principal, Depends(_any_token)]

@@ -1,0 +1,161 @@
+"""The approver's inbox and the actions on tasks."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.deps import ClockDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
+from app.api.errors import error_responses
+from app.approvals import actions, inbox
+from app.approvals.progression import TaskAction
+from app.approvals.schemas import InboxRead, TaskActionCreate, TaskAssignCreate, TaskRead
+from app.auth.principal import Principal, require_admin, require_person
+from app.cases import reads
+from app.cases.read_schemas import SaveCaseRead
+from app.cases.timeline import Actor
+from app.clock import Clock
+from app.config import Settings
+from app.policy.client import PolicyClient
+
+router = APIRouter(tags=["approvals"])
+
+_ACTION_RESPONSES = error_responses(
+    400, 401, 403, 404, 409, 413, 503,
+    e400="A rejection needs a reason and a change request needs guidance (note).",
+    e403="Not your task, the requester's own case, or separation of duties (you take part in another task of this case).",
+    e409="The task or case is no longer in a state that allows this (someone acted first); the body says what it is now.",
+)  # fmt: skip
+
+
+@router.get(
+    "/v1/approvals",
+    operation_id="list_my_approvals",
+    summary="List my approval tasks",
+    response_model=InboxRead,
+    responses=error_responses(401, 403, 503),
+)
+async def list_my_approvals(
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
+    assignee: Annotated[
+        Literal["me"], Query(description="Whose inbox: only `me` (your tasks and those delegated to you).")
+    ] = "me",
+) -> InboxRead:
+    """Open tasks for the caller: their own and those of people who delegated to them."""
+    person_id = require_person(principal)
+    tasks = await inbox.inbox(session=session, person_id=person_id, now=clock.now())
+    return InboxRead(items=await reads.inbox_items(session=session, tasks=tasks))
+
+
+async def _act(
+    action: TaskAction,
+    *,
+    task_id: str,
+    body: TaskActionCreate,
+    principal: Principal,
+    session: AsyncSession,
+    policy: PolicyClient,
+    clock: Clock,
+    settings: Settings,
+) -> SaveCaseRead:
+    case = await actions.act_on_task(
+        session=session,
+        task_id=task_id,
+        actor_id=require_person(principal),
+        token_id=principal.token_id,
+        action=action,
+        note=body.note,
+        now=clock.now(),
+        targets=policy,
+        crm_url=settings.crm_notify_url,
+    )
+    return await reads.case_read(session=session, case=case)
+
+
+@router.post(
+    "/v1/approvals/{task_id}/approve",
+    operation_id="approve_task",
+    summary="Approve a task",
+    response_model=SaveCaseRead,
+    responses=_ACTION_RESPONSES,
+)
+async def approve_task(
+    task_id: str,
+    body: TaskActionCreate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> SaveCaseRead:
+    """Approve your task; when the whole stage has approved, the next stage opens or the case is authorized."""
+    return await _act(
+        TaskAction.APPROVE, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
+        clock=clock, settings=settings,
+    )
+
+
+@router.post(
+    "/v1/approvals/{task_id}/reject",
+    operation_id="reject_task",
+    summary="Reject a task",
+    response_model=SaveCaseRead,
+    responses=_ACTION_RESPONSES,
+)
+async def reject_task(
+    task_id: str,
+    body: TaskActionCreate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> SaveCaseRead:
+    """Reject the offer with a reason (note); the case ends rejected."""
+    return await _act(
+        TaskAction.REJECT, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
+        clock=clock, settings=settings,
+    )
+
+
+@router.post(
+    "/v1/approvals/{task_id}/request-changes",
+    operation_id="request_task_changes",
+    summary="Request changes to a case",
+    response_model=SaveCaseRead,
+    responses=_ACTION_RESPONSES,
+)
+async def request_task_changes(
+    task_id: str,
+    body: TaskActionCreate,
+    principal: PrincipalDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> SaveCaseRead:
+    """Send the case back to its requester with guidance (note); a revision re-decides it."""
+    return await _act(
+        TaskAction.REQUEST_CHANGES, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
+        clock=clock, settings=settings,
+    )
+
+
+@router.post(
+    "/v1/approvals/{task_id}/assign",
+    operation_id="assign_task",
+    summary="Assign a task",
+    response_model=TaskRead,
+    responses=error_responses(401, 403, 404, 409, 413, 503),
+)
+async def assign_task(
+    task_id: str, body: TaskAssignCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> TaskRead:
+    """An administrator gives an open task to another person, under the same separation of duties."""
+    admin = Actor(person_id=require_admin(principal), token_id=principal.token_id)
+    task = await actions.assign_task(
+        session=session, task_id=task_id, assignee_id=body.assignee_id, admin=admin, now=clock.now()
+    )
+    return TaskRead.model_validate(task)

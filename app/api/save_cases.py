@@ -1,0 +1,104 @@
+"""Save cases: a CRM reports one (decide), people read it and revise it."""
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.api.deps import ClockDep, IntegrationDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
+from app.api.errors import error_responses
+from app.cases import intake, reads, revisions
+from app.cases.read_schemas import SaveCaseRead
+from app.cases.schemas import SaveCaseCreate
+from app.decisions.models import Decision
+from app.decisions.schemas import DecisionRead
+
+router = APIRouter(tags=["save cases"])
+
+
+def decision_response(decision: Decision, *, replay: bool, response: Response) -> DecisionRead:
+    """The decision body, with Location to its case and the replay marker when it was a repeat."""
+    body = DecisionRead.model_validate(decision)
+    response.headers["Location"] = f"/v1/save-cases/{body.case_id}"
+    if replay:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+        body.replay = True
+    return body
+
+
+@router.post(
+    "/v1/save-cases",
+    operation_id="decide_save_case",
+    summary="Decide a save case",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DecisionRead,
+    responses={200: {"model": DecisionRead, "description": "A replayed webhook: the stored decision, marked as a replay."}}
+    | error_responses(
+        401, 403, 409, 413, 503,
+        e403="The credential reports for another CRM source, or is not an integration's.",
+        e409="The event was already decided with a different body.",
+    ),
+)  # fmt: skip
+async def decide_save_case(
+    case: SaveCaseCreate,
+    request: Request,
+    response: Response,
+    principal: IntegrationDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> DecisionRead:
+    """Decide a save case reported by a CRM webhook and open its save case; a repeated event returns the stored decision."""
+    result = await intake.decide_new_case(
+        session=session, policy=policy, clock=clock, case_in=case, raw_body=await request.body(),
+        principal=principal, crm_url=settings.crm_notify_url,
+    )  # fmt: skip
+    return decision_response(result.decision, replay=result.replay, response=response)
+
+
+@router.get(
+    "/v1/save-cases/{case_id}",
+    operation_id="get_save_case",
+    summary="Get a save case",
+    response_model=SaveCaseRead,
+    responses=error_responses(401, 403, 404, 503),
+)
+async def get_save_case(case_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> SaveCaseRead:
+    """A case with its current decision, the approver's evidence summary, its tasks and its timeline."""
+    case = await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
+    return await reads.case_read(session=session, case=case)
+
+
+@router.post(
+    "/v1/save-cases/{case_id}/revisions",
+    operation_id="revise_save_case",
+    summary="Revise a save case",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DecisionRead,
+    responses={200: {"model": DecisionRead, "description": "A repeated revision: the stored decision."}}
+    | error_responses(
+        401, 403, 404, 409, 413, 503,
+        e403="Only the case's owner or requester (or their delegate) revises it, with their own token.",
+        e409="The case is not awaiting a revision, or another revision won; the body says what the case is now.",
+    ),
+)  # fmt: skip
+async def revise_save_case(
+    case_id: str,
+    case_in: SaveCaseCreate,
+    request: Request,
+    response: Response,
+    principal: PrincipalDep,
+    session: SessionDep,
+    policy: PolicyDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> DecisionRead:
+    """Resubmit a paused, declined or returned case with revised evidence or offer; it is decided again.
+
+    The account and its owner come from the case and cannot be changed by a revision (422 naming the field).
+    """
+    await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
+    result = await revisions.revise_case(
+        session=session, policy=policy, clock=clock, case_id=case_id, case_in=case_in,
+        raw_body=await request.body(), principal=principal, crm_url=settings.crm_notify_url,
+    )  # fmt: skip
+    return decision_response(result.decision, replay=result.replay, response=response)
