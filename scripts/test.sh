@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: the policy checks (format, strict compile, lint, opa test
-# with the coverage floor), then the Python suite (unit, integration against a
-# real OPA on SQLite and PostgreSQL, OpenAPI drift, schemathesis). Installs
-# what it needs first. Extra arguments go to pytest.
+# Runs every check and test: the policy checks (format, strict compile, lint,
+# opa test with the coverage floor), the Python checks (ruff lint and format,
+# mypy strict on app/, the import-layer contracts), then the Python suite (unit,
+# workflow, concurrency across processes, integration against a real OPA on
+# SQLite and PostgreSQL, OpenAPI drift, schemathesis). Installs what it needs
+# first. Extra arguments go to pytest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,5 +12,12 @@ scripts/install-tools.sh
 scripts/install-postgres.sh
 scripts/setup-python.sh
 scripts/check-policies.sh
+printf '\n== ruff check, ruff format --check\n' >&2
+.venv/bin/ruff check app tests scripts
+.venv/bin/ruff format --check app tests scripts
+printf '\n== mypy (strict on app/)\n' >&2
+.venv/bin/mypy
+printf '\n== import contracts (lint-imports)\n' >&2
+.venv/bin/lint-imports
 printf '\n== pytest\n' >&2
 exec .venv/bin/pytest "$@"
