@@ -130,6 +130,8 @@ def main() -> int:
         "OPA_URL": opa_url,
         "BACKGROUND_JOBS": "false",
         "LOG_LEVEL": "WARNING",
+        # The example's owner and approvers exist, so cases are routed and staffed as in production.
+        "SEED_DIRECTORY_FILE": str(ROOT / "seeds" / "directory.json"),
     }
     processes: list[subprocess.Popen] = []
     service_log = (workdir / "service.log").open("w")
@@ -150,7 +152,8 @@ def main() -> int:
         ))
         _wait(f"{service_url}/healthz", process=processes[-1])
         token = subprocess.run(
-            [str(PYTHON), "-m", "app.directory.cli", "service-token", "benchmark"],
+            # A service token reports for one CRM source: the example's.
+            [str(PYTHON), "-m", "app.directory.cli", "service-token", json.loads(EXAMPLE.read_text())["source"]],
             cwd=ROOT, env=env, check=True, capture_output=True, text=True,
         ).stdout.strip()
         rows = asyncio.run(_run(args, service_url, opa_url, token))
