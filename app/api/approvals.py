@@ -3,20 +3,16 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import ClockDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.approvals import actions, inbox
 from app.approvals.progression import TaskAction
 from app.approvals.schemas import InboxRead, TaskActionCreate, TaskAssignCreate, TaskRead
-from app.auth.principal import Principal, require_admin, require_person
+from app.auth.principal import require_admin, require_person
 from app.cases import reads
 from app.cases.read_schemas import SaveCaseRead
 from app.cases.timeline import Actor
-from app.clock import Clock
-from app.config import Settings
-from app.policy.client import PolicyClient
 
 router = APIRouter(tags=["approvals"])
 
@@ -49,98 +45,65 @@ async def list_my_approvals(
     return InboxRead(items=await reads.inbox_items(session=session, tasks=tasks))
 
 
-async def _act(
-    action: TaskAction,
-    *,
-    task_id: str,
-    body: TaskActionCreate,
-    principal: Principal,
-    session: AsyncSession,
-    policy: PolicyClient,
-    clock: Clock,
-    settings: Settings,
-) -> SaveCaseRead:
-    case = await actions.act_on_task(
-        session=session,
-        task_id=task_id,
-        actor_id=require_person(principal),
-        token_id=principal.token_id,
-        action=action,
-        note=body.note,
-        now=clock.now(),
-        targets=policy,
-        crm_url=settings.crm_notify_url,
+def _action_route(action: TaskAction, *, path: str, operation_id: str, summary: str, doc: str) -> None:
+    """One route per action, all applied by the same use-case; only the action and the words differ."""
+
+    async def act(
+        task_id: str,
+        body: TaskActionCreate,
+        principal: PrincipalDep,
+        session: SessionDep,
+        policy: PolicyDep,
+        clock: ClockDep,
+        settings: SettingsDep,
+    ) -> SaveCaseRead:
+        case = await actions.act_on_task(
+            session=session,
+            task_id=task_id,
+            actor_id=require_person(principal),
+            token_id=principal.token_id,
+            action=action,
+            note=body.note,
+            now=clock.now(),
+            targets=policy,
+            crm_url=settings.crm_notify_url,
+        )
+        return await reads.case_read(session=session, case=case)
+
+    act.__doc__ = doc
+    act.__name__ = operation_id
+    router.add_api_route(
+        path,
+        act,
+        methods=["POST"],
+        operation_id=operation_id,
+        summary=summary,
+        response_model=SaveCaseRead,
+        responses=_ACTION_RESPONSES,
     )
-    return await reads.case_read(session=session, case=case)
 
 
-@router.post(
-    "/v1/approvals/{task_id}/approve",
+_action_route(
+    TaskAction.APPROVE,
+    path="/v1/approvals/{task_id}/approve",
     operation_id="approve_task",
     summary="Approve a task",
-    response_model=SaveCaseRead,
-    responses=_ACTION_RESPONSES,
+    doc="Approve your task; when the whole stage has approved, the next stage opens or the case is authorized.",
 )
-async def approve_task(
-    task_id: str,
-    body: TaskActionCreate,
-    principal: PrincipalDep,
-    session: SessionDep,
-    policy: PolicyDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> SaveCaseRead:
-    """Approve your task; when the whole stage has approved, the next stage opens or the case is authorized."""
-    return await _act(
-        TaskAction.APPROVE, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
-        clock=clock, settings=settings,
-    )
-
-
-@router.post(
-    "/v1/approvals/{task_id}/reject",
+_action_route(
+    TaskAction.REJECT,
+    path="/v1/approvals/{task_id}/reject",
     operation_id="reject_task",
     summary="Reject a task",
-    response_model=SaveCaseRead,
-    responses=_ACTION_RESPONSES,
+    doc="Reject the offer with a reason (note); the case ends rejected.",
 )
-async def reject_task(
-    task_id: str,
-    body: TaskActionCreate,
-    principal: PrincipalDep,
-    session: SessionDep,
-    policy: PolicyDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> SaveCaseRead:
-    """Reject the offer with a reason (note); the case ends rejected."""
-    return await _act(
-        TaskAction.REJECT, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
-        clock=clock, settings=settings,
-    )
-
-
-@router.post(
-    "/v1/approvals/{task_id}/request-changes",
+_action_route(
+    TaskAction.REQUEST_CHANGES,
+    path="/v1/approvals/{task_id}/request-changes",
     operation_id="request_task_changes",
     summary="Request changes to a case",
-    response_model=SaveCaseRead,
-    responses=_ACTION_RESPONSES,
+    doc="Send the case back to its requester with guidance (note); a revision re-decides it.",
 )
-async def request_task_changes(
-    task_id: str,
-    body: TaskActionCreate,
-    principal: PrincipalDep,
-    session: SessionDep,
-    policy: PolicyDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> SaveCaseRead:
-    """Send the case back to its requester with guidance (note); a revision re-decides it."""
-    return await _act(
-        TaskAction.REQUEST_CHANGES, task_id=task_id, body=body, principal=principal, session=session, policy=policy,
-        clock=clock, settings=settings,
-    )
 
 
 @router.post(
