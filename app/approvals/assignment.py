@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import vocabulary
 from app.approvals.context import WorkflowContext
 from app.approvals.models import ApprovalTask
 from app.approvals.states import TaskKind, TaskStatus, case_state, task_state
@@ -20,7 +21,8 @@ from app.directory import repository as directory_repository
 from app.directory import service as directory
 from app.errors import Conflict, Forbidden
 
-OWNER_ROLE = "account_owner"
+# The first stage of every chain (approval.owner_role of the policy data).
+OWNER_ROLE = vocabulary.OWNER_ROLE
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,12 +1,48 @@
-"""Evidence assembly: the facts the policy needs that the CRM does not send, derived by the domain brief's formulas."""
+"""Evidence assembly: the facts the policy needs that the CRM does not send, derived by the domain brief's formulas.
+
+Which offer types cost money is the policy data's word (evidence.costed_offer_types, read through
+app.vocabulary): an offer of any other type costs nothing and concedes nothing (offer_cost and
+concession_pct 0). What this module owns is the formulas that price the costed types: a discount by
+its percentage of ARR over its duration, a service credit by its amount. Policy data that calls a
+type costed when no formula here prices it stops the service at start-up rather than price it at 0.
+"""
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Final
 
-from app.cases.schemas import OfferType, SaveCaseCreate
+from app import vocabulary
+from app.cases.schemas import SaveCaseCreate
 from app.policy.schemas import DerivedFacts, PolicyInput
 
 _SECONDS_PER_DAY = 86_400
+
+# The offer types the domain brief's formulas price, by what the customer is given.
+DISCOUNT: Final = "discount"  # discount_pct off ARR for duration_months
+SERVICE_CREDIT: Final = "service_credit"  # credit_amount, once
+PRICED_OFFER_TYPES: Final = frozenset({DISCOUNT, SERVICE_CREDIT})
+
+
+def check_costed_offer_types(costed: Iterable[str]) -> None:
+    """Refuse policy data that calls an offer type costed when no formula here prices it."""
+    if unpriced := sorted(set(costed) - PRICED_OFFER_TYPES):
+        raise vocabulary.VocabularyError(
+            f"evidence.costed_offer_types lists {unpriced}, which the service has no cost formula for "
+            f"(it prices {sorted(PRICED_OFFER_TYPES)}): add the formula to app/cases/evidence.py or correct the data."
+        )
+
+
+check_costed_offer_types(vocabulary.COSTED_OFFER_TYPES)
+
+
+def _costed_type(case: SaveCaseCreate) -> str | None:
+    """The offer's type when the policy data counts it as costing money; None when it costs nothing."""
+    offer_type: str = case.proposed_offer.type
+    if offer_type not in vocabulary.COSTED_OFFER_TYPES:
+        return None
+    check_costed_offer_types([offer_type])
+    return offer_type
 
 
 def _whole_months_between(start: date, end: date) -> int:
@@ -17,9 +53,10 @@ def _whole_months_between(start: date, end: date) -> int:
 def credit_share_pct(*, case: SaveCaseCreate) -> float | None:
     """The service credit as a percentage of ARR; 0 for other offers; None when ARR is unknown or zero.
 
+    The credit's size, costed or not: the policy caps credits by it (credit.max_pct).
     An ARR so close to zero that the share overflows a float counts as zero: OPA cannot read Infinity.
     """
-    if case.proposed_offer.type is not OfferType.service_credit:
+    if case.proposed_offer.type != SERVICE_CREDIT:
         return 0.0
     arr = case.account.arr
     if not arr:
@@ -30,13 +67,12 @@ def credit_share_pct(*, case: SaveCaseCreate) -> float | None:
 
 def concession_pct(*, case: SaveCaseCreate) -> float | None:
     """d in the margin formula: the discount percentage, the credit's share of ARR, or 0 for offers without cost."""
-    match case.proposed_offer.type:
-        case OfferType.discount:
-            return case.proposed_offer.discount_pct
-        case OfferType.service_credit:
-            return credit_share_pct(case=case)
-        case _:
-            return 0.0
+    costed = _costed_type(case)
+    if costed == DISCOUNT:
+        return case.proposed_offer.discount_pct
+    if costed == SERVICE_CREDIT:
+        return credit_share_pct(case=case)
+    return 0.0
 
 
 def margin_after_offer_pct(*, case: SaveCaseCreate) -> float | None:
@@ -49,18 +85,17 @@ def margin_after_offer_pct(*, case: SaveCaseCreate) -> float | None:
 
 
 def offer_cost(*, case: SaveCaseCreate) -> float | None:
-    """A discount costs ARR / 12 × d / 100 × duration_months, a credit its amount, other offers nothing."""
+    """A discount costs ARR / 12 × d / 100 × duration_months, a credit its amount, offers without cost nothing."""
     offer = case.proposed_offer
-    match offer.type:
-        case OfferType.discount:
-            if case.account.arr is None:
-                return None
-            # Money, so cents; multiplying first keeps 310,000 × 22% × 12 months at exactly 68,200.
-            return round(case.account.arr * offer.discount_pct * offer.duration_months / 1200, 2)
-        case OfferType.service_credit:
-            return offer.credit_amount
-        case _:
-            return 0.0
+    costed = _costed_type(case)
+    if costed == DISCOUNT:
+        if case.account.arr is None:
+            return None
+        # Money, so cents; multiplying first keeps 310,000 × 22% × 12 months at exactly 68,200.
+        return round(case.account.arr * offer.discount_pct * offer.duration_months / 1200, 2)
+    if costed == SERVICE_CREDIT:
+        return offer.credit_amount
+    return 0.0
 
 
 def assemble_evidence(*, case: SaveCaseCreate, decision_time: datetime) -> PolicyInput:

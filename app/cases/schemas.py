@@ -1,4 +1,7 @@
-"""The canonical save case a CRM webhook posts: the vocabulary of the domain brief as types."""
+"""The canonical save case a CRM webhook posts: the vocabulary of the domain brief as types.
+
+Offer types and reason categories are the policy data's words (app.vocabulary); the rest is the CRM's.
+"""
 
 from datetime import date
 from enum import StrEnum
@@ -7,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.inbound import InboundModel, Instant, IntegralNumber
+from app.vocabulary import OfferType, ReasonCategory
 
 # Strict numbers and flags: a CRM that sends "84000" or "yes" gets a 422 naming
 # the field instead of a silent coercion into evidence the policy trusts.
@@ -14,7 +18,7 @@ from app.inbound import InboundModel, Instant, IntegralNumber
 Amount = Annotated[float, Field(strict=True, ge=0, le=1_000_000_000_000, allow_inf_nan=False)]
 Percent = Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
 SignedPercent = Annotated[float, Field(strict=True, ge=-100, le=100, allow_inf_nan=False)]
-Count = Annotated[int, IntegralNumber, Field(strict=True, ge=0)]
+Count = Annotated[int, Field(strict=True, ge=0), IntegralNumber]
 Flag = Annotated[bool, Field(strict=True)]
 Identifier = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(strict=True, max_length=5000)]
@@ -41,16 +45,6 @@ class IcpFit(StrEnum):
     unknown = "unknown"
 
 
-class ReasonCategory(StrEnum):
-    price = "price"
-    value = "value"
-    service = "service"
-    fit = "fit"
-    timing = "timing"
-    relationship = "relationship"
-    unknown = "unknown"
-
-
 class Sentiment(StrEnum):
     positive = "positive"
     calm = "calm"
@@ -72,16 +66,6 @@ class ContractStatus(StrEnum):
     in_notice = "in_notice"
     expired = "expired"
     cancelled = "cancelled"
-
-
-class OfferType(StrEnum):
-    none = "none"
-    discount = "discount"
-    service_credit = "service_credit"
-    pause = "pause"
-    extension = "extension"
-    plan_change = "plan_change"
-    re_onboarding = "re_onboarding"
 
 
 class _Evidence(InboundModel):
@@ -137,7 +121,7 @@ class Billing(_Evidence):
 class ProposedOffer(_Evidence):
     type: OfferType
     discount_pct: Percent = 0
-    duration_months: Annotated[int, IntegralNumber, Field(strict=True, ge=0, le=120)] = 0
+    duration_months: Annotated[int, Field(strict=True, ge=0, le=120), IntegralNumber] = 0
     credit_amount: Amount = 0
     contract_change: Flag = False
     scope_change: Flag = False

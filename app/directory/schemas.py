@@ -1,28 +1,15 @@
 """API schemas of the approver directory and delegations."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from app.inbound import InboundModel, Instant
+from app.vocabulary import DirectoryRole
 
 PERSON_ID_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
 PersonId = Annotated[str, Field(min_length=1, max_length=200, pattern=PERSON_ID_PATTERN)]
-
-
-class DirectoryRole(StrEnum):
-    """Roles a person can hold; finance_lead is an escalation target, not a chain role."""
-
-    account_owner = "account_owner"
-    finance = "finance"
-    finance_lead = "finance_lead"
-    revops = "revops"
-    legal = "legal"
-    cs_leadership = "cs_leadership"
-    executive = "executive"
-    csm = "csm"
 
 
 class PersonCreate(InboundModel):

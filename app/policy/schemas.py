@@ -1,4 +1,7 @@
-"""The policy's input and its decision document: one model each, used by everything that touches them."""
+"""The policy's input and its decision document: one model each, used by everything that touches them.
+
+Roles, reason classes and discount tiers are the policy data's words (app.vocabulary).
+"""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -7,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.cases.schemas import SaveCaseCreate
+from app.vocabulary import DiscountTier, ReasonClass, Role
 
 
 class DerivedFacts(BaseModel):
@@ -39,26 +43,9 @@ class Outcome(StrEnum):
     decline = "decline"
 
 
-class DiscountTier(StrEnum):
-    none = "none"
-    standard = "standard"
-    elevated = "elevated"
-    strategic = "strategic"
-    not_allowed = "not_allowed"
-
-
 class EscalationLevel(StrEnum):
     none = "none"
     director = "director"
-    executive = "executive"
-
-
-class Role(StrEnum):
-    account_owner = "account_owner"
-    finance = "finance"
-    revops = "revops"
-    legal = "legal"
-    cs_leadership = "cs_leadership"
     executive = "executive"
 
 
@@ -80,7 +67,7 @@ class PolicyDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    reason_class: Literal["price", "value", "service", "fit", "timing", "relationship", "unclear"]
+    reason_class: ReasonClass
     save_path: str | None
     discount_tier: DiscountTier
     legal_review_required: bool

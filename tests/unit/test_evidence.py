@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from app import vocabulary
+from app.cases import evidence
+from app.cases.evidence import assemble_evidence, check_costed_offer_types
 from app.cases.schemas import SaveCaseCreate
 from app.clock import FixedClock
-from app.cases.evidence import assemble_evidence
 from tests.conftest import EXAMPLES
 
 DECIDED_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -251,3 +253,42 @@ def test_moving_the_injected_clock_moves_every_time_based_fact(clock: FixedClock
     assert later.evidence_age_days == pytest.approx(58.0)
     # 2021-06-15 -> 2027-01-15: 5 years and 7 whole months.
     assert later.tenure_months == 67
+
+
+def test_which_offers_cost_money_is_the_policy_datas_word() -> None:
+    data = json.loads(vocabulary.shipped_config_path().read_text(encoding="utf-8"))
+    assert frozenset(data["evidence"]["costed_offer_types"]) == vocabulary.COSTED_OFFER_TYPES
+
+
+def test_a_discount_the_data_does_not_cost_costs_nothing_and_keeps_the_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vocabulary, "COSTED_OFFER_TYPES", frozenset({"service_credit"}))
+    derived = _derived(_raw("price-discount"))
+    assert derived["offer_cost"] == 0
+    assert derived["concession_pct"] == 0
+    # d = 0: the gross margin itself.
+    assert derived["margin_after_offer_pct"] == pytest.approx(78.0)
+
+
+def test_a_credit_the_data_does_not_cost_costs_nothing_but_keeps_its_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vocabulary, "COSTED_OFFER_TYPES", frozenset({"discount"}))
+    derived = _derived(_raw("service-recovery"))
+    assert derived["offer_cost"] == 0
+    assert derived["concession_pct"] == 0
+    assert derived["margin_after_offer_pct"] == pytest.approx(72.0)
+    # The credit's size still caps it (credit.max_pct), costed or not.
+    assert derived["credit_share_pct"] == pytest.approx(3.571428571)
+
+
+def test_the_shipped_costed_offer_types_all_have_a_formula() -> None:
+    assert vocabulary.COSTED_OFFER_TYPES <= evidence.PRICED_OFFER_TYPES
+    check_costed_offer_types(vocabulary.COSTED_OFFER_TYPES)
+
+
+def test_a_costed_type_without_a_formula_is_refused_rather_than_priced_at_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(vocabulary.VocabularyError, match=r"\['pause'\]"):
+        check_costed_offer_types(["discount", "pause"])
+    monkeypatch.setattr(vocabulary, "COSTED_OFFER_TYPES", frozenset({"discount", "service_credit", "pause"}))
+    raw = _raw("service-recovery")
+    raw["proposed_offer"] = {"type": "pause", "duration_months": 2}
+    with pytest.raises(vocabulary.VocabularyError, match="no cost formula"):
+        _derived(raw)
