@@ -1,5 +1,7 @@
 """Save cases: a CRM reports one (decide), people read it and revise it."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response, status
 
 from app.api.deps import ClockDep, IntegrationDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
@@ -11,6 +13,13 @@ from app.decisions.models import Decision
 from app.decisions.schemas import DecisionRead
 
 router = APIRouter(tags=["save cases"])
+
+_REPLAY_DECIDE: dict[int | str, dict[str, Any]] = {
+    200: {"model": DecisionRead, "description": "A replayed webhook: the stored decision, marked as a replay."}
+}
+_REPLAY_REVISION: dict[int | str, dict[str, Any]] = {
+    200: {"model": DecisionRead, "description": "A repeated revision: the stored decision."}
+}
 
 
 def decision_response(decision: Decision, *, replay: bool, response: Response) -> DecisionRead:
@@ -30,7 +39,7 @@ def decision_response(decision: Decision, *, replay: bool, response: Response) -
     summary="Decide a save case",
     status_code=status.HTTP_201_CREATED,
     response_model=DecisionRead,
-    responses={200: {"model": DecisionRead, "description": "A replayed webhook: the stored decision, marked as a replay."}}
+    responses=_REPLAY_DECIDE
     | error_responses(
         401, 403, 409, 413, 503,
         e403="The credential reports for another CRM source, or is not an integration's.",
@@ -74,7 +83,7 @@ async def get_save_case(case_id: str, principal: PrincipalDep, session: SessionD
     summary="Revise a save case",
     status_code=status.HTTP_201_CREATED,
     response_model=DecisionRead,
-    responses={200: {"model": DecisionRead, "description": "A repeated revision: the stored decision."}}
+    responses=_REPLAY_REVISION
     | error_responses(
         401, 403, 404, 409, 413, 503,
         e403="Only the case's owner or requester (or their delegate) revises it, with their own token.",

@@ -124,11 +124,11 @@ async def _open_stage(
     case.current_stage = stage
     case.updated_at = now
     timeline.record(session, case=case, event="stage_opened", now=now, before=before, after=case_state(case))
-    for role, person_id, note in chosen:
+    for role, person_id, why in chosen:
         tasks.append(
             await open_task(
                 session, case=case, kind=TaskKind.REVIEW, role=role, stage=stage, assignee_id=person_id,
-                sla_hours=spec["sla_hours"], now=now, note=note,
+                sla_hours=spec["sla_hours"], now=now, note=why,
             )
         )  # fmt: skip
     return True

@@ -1,6 +1,7 @@
 """ORM model of the decision log: one append-only row per decision."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Float, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,8 +25,8 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     payload_raw: Mapped[str] = mapped_column(Text)
     payload_sha256: Mapped[str] = mapped_column(String(64))
-    policy_input: Mapped[dict] = mapped_column(JsonDocument)
-    decision: Mapped[dict] = mapped_column(JsonDocument)
+    policy_input: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    decision: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     policy_revision: Mapped[str] = mapped_column(String(200), index=True)
     opa_decision_id: Mapped[str | None] = mapped_column(String(64))
     decision_time: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

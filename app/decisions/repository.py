@@ -4,10 +4,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.decisions.models import Decision
+
+
+_Select = TypeVar("_Select", bound=Select[Any])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +35,7 @@ async def get_by_event(session: AsyncSession, *, source: str, event_id: str) -> 
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def _filtered(stmt, flt: DecisionFilter):  # noqa: ANN001, ANN202 - works on any select over Decision
+def _filtered(stmt: _Select, flt: DecisionFilter) -> _Select:
     if flt.account_id is not None:
         stmt = stmt.where(Decision.account_id == flt.account_id)
     if flt.outcome is not None:

@@ -54,18 +54,18 @@ async def send_due(
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         async with factory() as session, session.begin():
-            message = await repository.get(session, message_id=message_id)
-            assert message is not None
-            message.attempts += 1
+            sent = await repository.get(session, message_id=message_id)
+            assert sent is not None
+            sent.attempts += 1
             if error is None:
-                message.status, message.sent_at, message.last_error = DeliveryStatus.SENT, now, None
+                sent.status, sent.sent_at, sent.last_error = DeliveryStatus.SENT, now, None
                 delivered += 1
             else:
-                message.last_error = error
-                if message.attempts >= max_attempts:
-                    message.status = DeliveryStatus.DEAD
-                    logger.error("notification dead after %d attempts", message.attempts, extra={"outbox_id": message_id, "error": error})
+                sent.last_error = error
+                if sent.attempts >= max_attempts:
+                    sent.status = DeliveryStatus.DEAD
+                    logger.error("notification dead after %d attempts", sent.attempts, extra={"outbox_id": message_id, "error": error})
                 else:
-                    message.next_attempt_at = now + backoff(message.attempts)
+                    sent.next_attempt_at = now + backoff(sent.attempts)
                     logger.warning("notification failed; will retry", extra={"outbox_id": message_id, "error": error})
     return delivered

@@ -31,7 +31,7 @@ def _revision(provenance: dict[str, Any] | None) -> str | None:
     bundles = (provenance or {}).get("bundles") or {}
     revisions = sorted(f"{name}={info.get('revision')}" for name, info in bundles.items() if info.get("revision"))
     if len(bundles) == 1 and revisions:
-        return next(iter(bundles.values()))["revision"]
+        return str(next(iter(bundles.values()))["revision"])
     return ",".join(revisions) or None
 
 
@@ -69,12 +69,13 @@ class PolicyClient:
         budget = self._timeout * (self._retries + 1) + 1.0
         try:
             async with asyncio.timeout(budget):
-                return await self._client.query_rule(
+                body: dict[str, Any] = await self._client.query_rule(
                     input_data=input_data,
                     package_path=DECISION_PACKAGE,
                     rule_name=rule,
                     query_params={"provenance": "true"},
                 )
+                return body
         except TimeoutError as exc:
             raise PolicyUnavailable(f"OPA did not answer within {budget:.1f}s; no decision was made.") from exc
         except aiohttp.ClientResponseError as exc:
