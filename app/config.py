@@ -16,20 +16,38 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'save-offers.db'}",
-        description="SQLAlchemy URL of the decision log; SQLite file by default, postgresql+psycopg://… for PostgreSQL.",
+        description=(
+            "SQLAlchemy URL of the decision log; SQLite file by default, postgresql+psycopg://… for PostgreSQL."
+        ),
     )
     opa_url: str | None = Field(
         default=None,
-        description="URL of an OPA server to use; when unset the service starts and supervises its own OPA on loopback.",
+        description=(
+            "URL of an OPA server to use; when unset the service starts and supervises its own OPA on loopback."
+        ),
     )
-    opa_binary: Path = Field(default=PROJECT_ROOT / ".tools" / "bin" / "opa", description="OPA binary for the embedded server.")
-    policy_dir: Path = Field(default=PROJECT_ROOT / "policies", description="Policy bundle directory loaded by the embedded OPA.")
-    bundle_dir: Path = Field(default=PROJECT_ROOT / "var" / "bundle", description="Where the embedded OPA's built bundle is written.")
+    opa_binary: Path = Field(
+        default=PROJECT_ROOT / ".tools" / "bin" / "opa", description="OPA binary for the embedded server."
+    )
+    policy_dir: Path = Field(
+        default=PROJECT_ROOT / "policies", description="Policy bundle directory loaded by the embedded OPA."
+    )
+    bundle_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "bundle", description="Where the embedded OPA's built bundle is written."
+    )
     opa_timeout_seconds: float = Field(default=2.0, gt=0, description="Timeout of one OPA query attempt.")
-    opa_retries: int = Field(default=2, ge=0, le=5, description="Retries of a failed OPA query (connection errors and 502/503/504).")
-    opa_start_timeout_seconds: float = Field(default=15.0, gt=0, description="How long the embedded OPA may take to become healthy.")
-    opa_watch_interval_seconds: float = Field(default=1.0, gt=0, description="How often the embedded OPA is checked and restarted if it died.")
-    max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Largest accepted request body; larger bodies get 413.")
+    opa_retries: int = Field(
+        default=2, ge=0, le=5, description="Retries of a failed OPA query (connection errors and 502/503/504)."
+    )
+    opa_start_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="How long the embedded OPA may take to become healthy."
+    )
+    opa_watch_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often the embedded OPA is checked and restarted if it died."
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Largest accepted request body; larger bodies get 413."
+    )
     migrate_on_start: bool = Field(default=True, description="Run Alembic migrations to head when the service starts.")
     log_level: str = Field(default="INFO", description="Log level of the service's JSON logs.")
     webhook_secrets: dict[str, SecretStr] = Field(
@@ -47,9 +65,14 @@ class Settings(BaseSettings):
     )
     outbox_interval_seconds: float = Field(default=1.0, gt=0, description="How often pending notifications are sent.")
     outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before a notification is marked dead.")
-    background_jobs: bool = Field(default=True, description="Run the escalation scheduler and the outbox sender in this process.")
+    background_jobs: bool = Field(
+        default=True, description="Run the escalation scheduler and the outbox sender in this process."
+    )
     readiness_timeout_seconds: float = Field(
-        default=0.8, gt=0, le=5, description="Each readiness check (database write, OPA decision rule) is cut off after this."
+        default=0.8,
+        gt=0,
+        le=5,
+        description="Each readiness check (database write, OPA decision rule) is cut off after this.",
     )
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="How often overdue tasks are escalated.")
 

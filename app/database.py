@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import Conflict, DatabaseUnavailable, ServiceError
 from app.observability import decision_id_var
@@ -180,5 +180,7 @@ def _unavailable(exc: SQLAlchemyError, message: str) -> DatabaseUnavailable:
     """Log a failed request's database error, without the decision id it would have recorded, and make it a 503."""
     error = DatabaseUnavailable(message)
     decision_id_var.set(None)
-    logger.error("database error; transaction rolled back", extra={"code": error.code, "error": str(exc).splitlines()[0]})
+    logger.error(
+        "database error; transaction rolled back", extra={"code": error.code, "error": str(exc).splitlines()[0]}
+    )
     return error

@@ -51,7 +51,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await embedded.start()
         opa_url = embedded.url
     app.state.embedded_opa = embedded
-    policy_client = PolicyClient(url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)
+    policy_client = PolicyClient(
+        url=opa_url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries
+    )
     await policy_client.open()
     app.state.policy = policy_client
     clock: Clock = app.state.clock

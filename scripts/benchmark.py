@@ -92,6 +92,7 @@ async def _run(args: argparse.Namespace, service_url: str, opa_url: str, token: 
     auth = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
         def cases(n: int) -> list[dict]:
             return [{**case, "event_id": f"bench-{uuid.uuid4()}"} for _ in range(n)]
 
@@ -101,12 +102,14 @@ async def _run(args: argparse.Namespace, service_url: str, opa_url: str, token: 
         opa_decision = f"{opa_url}/v1/data/retention/decision"
         await _measure(client, f"{service_url}/v1/save-cases", cases(args.warmup), auth, args.concurrency)
         await _measure(client, opa_decision, [policy_input] * args.warmup, {}, args.concurrency)
-        service = _row("POST /v1/save-cases", *await _measure(
-            client, f"{service_url}/v1/save-cases", cases(args.requests), auth, args.concurrency
-        ))
-        opa = _row("OPA POST /v1/data/retention/decision", *await _measure(
-            client, opa_decision, [policy_input] * args.requests, {}, args.concurrency
-        ))
+        service = _row(
+            "POST /v1/save-cases",
+            *await _measure(client, f"{service_url}/v1/save-cases", cases(args.requests), auth, args.concurrency),
+        )
+        opa = _row(
+            "OPA POST /v1/data/retention/decision",
+            *await _measure(client, opa_decision, [policy_input] * args.requests, {}, args.concurrency),
+        )
     return [service, opa]
 
 
@@ -116,7 +119,13 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests per target first")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--opa-url", help="use this OPA server instead of starting one; it must serve a revision-stamped bundle of policies/ (python -m app.policy.bundle --out DIR)")
+    parser.add_argument(
+        "--opa-url",
+        help=(
+            "use this OPA server instead of starting one; it must serve a revision-stamped bundle of policies/ "
+            "(python -m app.policy.bundle --out DIR)"
+        ),
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="save-offers-bench-"))
@@ -139,22 +148,54 @@ def main() -> int:
     try:
         if not args.opa_url:
             bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
-            processes.append(subprocess.Popen(
-                [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{opa_port}", "--log-level", "error",
-                 "-b", str(bundle)],
-                stdout=opa_log, stderr=subprocess.STDOUT,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(OPA),
+                        "run",
+                        "--server",
+                        "--addr",
+                        f"127.0.0.1:{opa_port}",
+                        "--log-level",
+                        "error",
+                        "-b",
+                        str(bundle),
+                    ],
+                    stdout=opa_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         _wait(f"{opa_url}/health?bundles", process=processes[0] if processes else None)
-        processes.append(subprocess.Popen(
-            [str(PYTHON), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(service_port),
-             "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=service_log, stderr=subprocess.STDOUT,
-        ))
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(PYTHON),
+                    "-m",
+                    "uvicorn",
+                    "app.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(service_port),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=service_log,
+                stderr=subprocess.STDOUT,
+            )
+        )
         _wait(f"{service_url}/healthz", process=processes[-1])
         token = subprocess.run(
             # A service token reports for one CRM source: the example's.
             [str(PYTHON), "-m", "app.directory.cli", "service-token", json.loads(EXAMPLE.read_text())["source"]],
-            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         rows = asyncio.run(_run(args, service_url, opa_url, token))
     except BaseException:
@@ -177,15 +218,25 @@ def main() -> int:
 
     ratio = rows[1]["per_second"] / rows[0]["per_second"]
     if args.json:
-        print(json.dumps({"rows": rows, "opa_to_service_throughput_ratio": ratio, "concurrency": args.concurrency,
-                          "warmup": args.warmup}))
+        print(
+            json.dumps(
+                {
+                    "rows": rows,
+                    "opa_to_service_throughput_ratio": ratio,
+                    "concurrency": args.concurrency,
+                    "warmup": args.warmup,
+                }
+            )
+        )
         return 0
     print(f"{args.requests} requests per target, concurrency {args.concurrency}, after {args.warmup} warm-up requests")
     print(f"{'target':<40}{'decisions/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
     for row in rows:
         print(f"{row['target']:<40}{row['per_second']:>12.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
-    print(f"direct OPA / service throughput: {ratio:.1f}x; "
-          f"service p50 is {rows[0]['p50_ms'] / rows[1]['p50_ms']:.1f}x OPA's")
+    print(
+        f"direct OPA / service throughput: {ratio:.1f}x; "
+        f"service p50 is {rows[0]['p50_ms'] / rows[1]['p50_ms']:.1f}x OPA's"
+    )
     return 0
 
 

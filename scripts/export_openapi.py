@@ -46,17 +46,23 @@ def diff_summary(committed: str, current: str, *, max_lines: int = 60) -> str:
         lines += [f"  + {kind} {name} (new in the app)" for name in sorted(after.keys() - before.keys())]
         lines += [f"  - {kind} {name} (gone from the app)" for name in sorted(before.keys() - after.keys())]
         lines += [
-            f"  ~ {kind} {name} changed"
-            for name in sorted(before.keys() & after.keys())
-            if before[name] != after[name]
+            f"  ~ {kind} {name} changed" for name in sorted(before.keys() & after.keys()) if before[name] != after[name]
         ]
     other = sorted(k for k in (old.keys() | new.keys()) - {"paths", "components"} if old.get(k) != new.get(k))
-    other += ["components." + k for k in sorted((old.get("components", {}).keys() | new.get("components", {}).keys()) - {"schemas"})
-              if old.get("components", {}).get(k) != new.get("components", {}).get(k)]  # fmt: skip
+    other += [
+        "components." + k
+        for k in sorted((old.get("components", {}).keys() | new.get("components", {}).keys()) - {"schemas"})
+        if old.get("components", {}).get(k) != new.get("components", {}).get(k)
+    ]
     lines += [f"  ~ {name} changed" for name in other]
     diff = list(
         difflib.unified_diff(
-            committed.splitlines(), current.splitlines(), "openapi/openapi.json (committed)", "app (current)", lineterm="", n=2
+            committed.splitlines(),
+            current.splitlines(),
+            "openapi/openapi.json (committed)",
+            "app (current)",
+            lineterm="",
+            n=2,
         )
     )
     if not lines and diff:
@@ -68,7 +74,9 @@ def diff_summary(committed: str, current: str, *, max_lines: int = 60) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 with a diff summary if the committed contract differs")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 with a diff summary if the committed contract differs"
+    )
     args = parser.parse_args()
     current = render()
     relative = CONTRACT.relative_to(ROOT)

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import service as tokens
 from app.clock import FixedClock
 from app.config import Settings
 from app.database import create_engine, create_session_factory
-from app.auth import service as tokens
 from app.directory.seed import load_seed
 from app.main import create_app
 from app.migrations_runner import upgrade_to_head

@@ -17,11 +17,21 @@ from app.cases.timeline import Actor
 router = APIRouter(tags=["approvals"])
 
 _ACTION_RESPONSES = error_responses(
-    400, 401, 403, 404, 409, 413, 503,
+    400,
+    401,
+    403,
+    404,
+    409,
+    413,
+    503,
     e400="A rejection needs a reason and a change request needs guidance (note).",
-    e403="Not your task, the requester's own case, or separation of duties (you take part in another task of this case).",
-    e409="The task or case is no longer in a state that allows this (someone acted first); the body says what it is now.",
-)  # fmt: skip
+    e403=(
+        "Not your task, the requester's own case, or separation of duties (you take part in another task of this case)."
+    ),
+    e409=(
+        "The task or case is no longer in a state that allows this (someone acted first); the body says what it is now."
+    ),
+)
 
 
 @router.get(

@@ -54,7 +54,9 @@ EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]
 
 
 # Declared for the OpenAPI contract only; app/api/auth.py reads and checks the headers.
-_api_token = HTTPBearer(auto_error=False, scheme_name="apiToken", description="A person's or an integration's API token.")
+_api_token = HTTPBearer(
+    auto_error=False, scheme_name="apiToken", description="A person's or an integration's API token."
+)
 _webhook_signature = APIKeyHeader(
     name="X-Webhook-Signature",
     auto_error=False,

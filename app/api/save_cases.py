@@ -41,11 +41,15 @@ def decision_response(decision: Decision, *, replay: bool, response: Response) -
     response_model=DecisionRead,
     responses=_REPLAY_DECIDE
     | error_responses(
-        401, 403, 409, 413, 503,
+        401,
+        403,
+        409,
+        413,
+        503,
         e403="The credential reports for another CRM source, or is not an integration's.",
         e409="The event was already decided with a different body.",
     ),
-)  # fmt: skip
+)
 async def decide_save_case(
     case: SaveCaseCreate,
     request: Request,
@@ -56,11 +60,19 @@ async def decide_save_case(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> DecisionRead:
-    """Decide a save case reported by a CRM webhook and open its save case; a repeated event returns the stored decision."""
+    """Decide a save case reported by a CRM webhook and open its save case.
+
+    A repeated event returns the stored decision.
+    """
     result = await intake.decide_new_case(
-        session=session, policy=policy, clock=clock, case_in=case, raw_body=await request.body(),
-        principal=principal, crm_url=settings.crm_notify_url,
-    )  # fmt: skip
+        session=session,
+        policy=policy,
+        clock=clock,
+        case_in=case,
+        raw_body=await request.body(),
+        principal=principal,
+        crm_url=settings.crm_notify_url,
+    )
     return decision_response(result.decision, replay=result.replay, response=response)
 
 
@@ -85,11 +97,16 @@ async def get_save_case(case_id: str, principal: PrincipalDep, session: SessionD
     response_model=DecisionRead,
     responses=_REPLAY_REVISION
     | error_responses(
-        401, 403, 404, 409, 413, 503,
+        401,
+        403,
+        404,
+        409,
+        413,
+        503,
         e403="Only the case's owner or requester (or their delegate) revises it, with their own token.",
         e409="The case is not awaiting a revision, or another revision won; the body says what the case is now.",
     ),
-)  # fmt: skip
+)
 async def revise_save_case(
     case_id: str,
     case_in: SaveCaseCreate,
@@ -107,7 +124,13 @@ async def revise_save_case(
     """
     await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
     result = await revisions.revise_case(
-        session=session, policy=policy, clock=clock, case_id=case_id, case_in=case_in,
-        raw_body=await request.body(), principal=principal, crm_url=settings.crm_notify_url,
-    )  # fmt: skip
+        session=session,
+        policy=policy,
+        clock=clock,
+        case_id=case_id,
+        case_in=case_in,
+        raw_body=await request.body(),
+        principal=principal,
+        crm_url=settings.crm_notify_url,
+    )
     return decision_response(result.decision, replay=result.replay, response=response)

@@ -44,11 +44,15 @@ async def create_person_token(
     status_code=status.HTTP_201_CREATED,
     response_model=TokenCreatedRead,
     responses=error_responses(
-        401, 403, 409, 413, 503,
+        401,
+        403,
+        409,
+        413,
+        503,
         e403="Only a temporary credential can be exchanged.",
         e409="The temporary credential was already exchanged.",
     ),
-)  # fmt: skip
+)
 async def exchange_token(
     token_in: TokenCreate, principal: AnyTokenDep, session: SessionDep, clock: ClockDep
 ) -> TokenCreatedRead:

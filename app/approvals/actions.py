@@ -65,9 +65,17 @@ async def act_on_task(
         ctx = await context_for(targets=targets, revision=decision.policy_revision, crm_url=crm_url)
         actor = Actor(person_id=actor_id, on_behalf_of=on_behalf_of, token_id=token_id)
         await progression.act(
-            session, case=case, tasks=tasks, task=task, decision=decision, actor=actor, action=action, note=note,
-            now=now, ctx=ctx,
-        )  # fmt: skip
+            session,
+            case=case,
+            tasks=tasks,
+            task=task,
+            decision=decision,
+            actor=actor,
+            action=action,
+            note=note,
+            now=now,
+            ctx=ctx,
+        )
         await session.flush()
         return case
 
@@ -86,7 +94,9 @@ async def assign_task(
     await assignment.check_assignable(session, case=case, task=task, tasks=tasks, person_id=assignee_id)
     before = task_state(task)
     task.assignee_id = assignee_id
-    timeline.record(session, case=case, event="assigned", now=now, actor=admin, task=task, before=before, after=task_state(task))
+    timeline.record(
+        session, case=case, event="assigned", now=now, actor=admin, task=task, before=before, after=task_state(task)
+    )
     await outbox.notify_person(
         session, person_id=assignee_id, task_id=task.id, event="task.assigned", payload=task_payload(task), now=now
     )

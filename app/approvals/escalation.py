@@ -14,7 +14,16 @@ from app.approvals import assignment, progression
 from app.approvals import repository as tasks_repository
 from app.approvals.context import WorkflowContext
 from app.approvals.models import ApprovalTask
-from app.approvals.states import UNFINISHED, CaseStatus, TaskKind, TaskStatus, case_state, move_case, move_task, task_state
+from app.approvals.states import (
+    UNFINISHED,
+    CaseStatus,
+    TaskKind,
+    TaskStatus,
+    case_state,
+    move_case,
+    move_task,
+    task_state,
+)
 from app.approvals.tasks import open_task
 from app.cases import repository as cases_repository
 from app.cases import timeline
@@ -23,11 +32,19 @@ from app.notifications import outbox
 
 
 def _overdue(task: ApprovalTask, *, now: datetime) -> bool:
-    return task.status == TaskStatus.OPEN and task.escalated_at is None and task.due_at is not None and task.due_at <= now
+    return (
+        task.status == TaskStatus.OPEN and task.escalated_at is None and task.due_at is not None and task.due_at <= now
+    )
 
 
 async def _escalate(
-    session: AsyncSession, *, case: SaveCase, tasks: list[ApprovalTask], task: ApprovalTask, now: datetime, ctx: WorkflowContext
+    session: AsyncSession,
+    *,
+    case: SaveCase,
+    tasks: list[ApprovalTask],
+    task: ApprovalTask,
+    now: datetime,
+    ctx: WorkflowContext,
 ) -> bool:
     task.escalated_at = now
     target = ctx.targets.get(task.role)
@@ -44,13 +61,27 @@ async def _escalate(
     assert task.due_at is not None
     sla_hours = max(int((task.due_at - task.created_at).total_seconds() // 3600), 1)
     new_task = await open_task(
-        session, case=case, kind=TaskKind(task.kind), role=target, stage=task.stage,
-        assignee_id=chosen.person_id, sla_hours=sla_hours, now=now, escalates=task,
-    )  # fmt: skip
+        session,
+        case=case,
+        kind=TaskKind(task.kind),
+        role=target,
+        stage=task.stage,
+        assignee_id=chosen.person_id,
+        sla_hours=sla_hours,
+        now=now,
+        escalates=task,
+    )
     tasks.append(new_task)
     after = {"escalated_to_task": new_task.id, "role": target, "assignee_id": new_task.assignee_id}
     timeline.record(
-        session, case=case, event="escalated", now=now, task=task, before=task_state(task), after=after, note=overdue_note
+        session,
+        case=case,
+        event="escalated",
+        now=now,
+        task=task,
+        before=task_state(task),
+        after=after,
+        note=overdue_note,
     )
     return True
 
@@ -85,12 +116,23 @@ async def expire_cases(*, session: AsyncSession, now: datetime, ctx: WorkflowCon
         case.current_stage = None
         case.updated_at = now
         timeline.record(
-            session, case=case, event="expired", now=now, before=before, after=case_state(case), note="the renewal date passed"
+            session,
+            case=case,
+            event="expired",
+            now=now,
+            before=before,
+            after=case_state(case),
+            note="the renewal date passed",
         )
         await outbox.notify_crm(
-            session, url=ctx.crm_url, case_id=case.id, decision_id=case.current_decision_id, event="case.expired",
-            payload=progression.case_payload(case), now=now,
-        )  # fmt: skip
+            session,
+            url=ctx.crm_url,
+            case_id=case.id,
+            decision_id=case.current_decision_id,
+            event="case.expired",
+            payload=progression.case_payload(case),
+            now=now,
+        )
         expired += 1
     await session.flush()
     return expired

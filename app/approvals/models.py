@@ -32,4 +32,4 @@ class ApprovalTask(Base):
     # Conditional writes: an UPDATE that finds another version changed nothing, and the caller gets 409.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it from the class

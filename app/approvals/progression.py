@@ -26,7 +26,10 @@ from app.notifications import outbox
 OWNER_UNKNOWN = "owner_unknown"
 NO_ELIGIBLE_APPROVER = "no_eligible_approver"
 _OFFER_FIELDS = ("type", "discount_pct", "duration_months", "credit_amount")
-_HELD_FOR_OUTCOME = {"pause": (CaseStatus.PAUSED, TaskKind.COMPLETE_EVIDENCE), "decline": (CaseStatus.DECLINED, TaskKind.REVISE_OFFER)}
+_HELD_FOR_OUTCOME = {
+    "pause": (CaseStatus.PAUSED, TaskKind.COMPLETE_EVIDENCE),
+    "decline": (CaseStatus.DECLINED, TaskKind.REVISE_OFFER),
+}
 
 
 class TaskAction(StrEnum):
@@ -90,9 +93,16 @@ async def _hold(
         if await assignment.is_active_person(session, person_id=person):
             assert person is not None
             await open_task(
-                session, case=case, kind=TaskKind.COMPLETE_EVIDENCE, role=assignment.OWNER_ROLE, stage=None,
-                assignee_id=person, sla_hours=_chain(decision)[0]["sla_hours"], now=now, note=note,
-            )  # fmt: skip
+                session,
+                case=case,
+                kind=TaskKind.COMPLETE_EVIDENCE,
+                role=assignment.OWNER_ROLE,
+                stage=None,
+                assignee_id=person,
+                sla_hours=_chain(decision)[0]["sla_hours"],
+                now=now,
+                note=note,
+            )
             return
 
 
@@ -127,10 +137,17 @@ async def _open_stage(
     for role, person_id, why in chosen:
         tasks.append(
             await open_task(
-                session, case=case, kind=TaskKind.REVIEW, role=role, stage=stage, assignee_id=person_id,
-                sla_hours=spec["sla_hours"], now=now, note=why,
+                session,
+                case=case,
+                kind=TaskKind.REVIEW,
+                role=role,
+                stage=stage,
+                assignee_id=person_id,
+                sla_hours=spec["sla_hours"],
+                now=now,
+                note=why,
             )
-        )  # fmt: skip
+        )
     return True
 
 
@@ -166,9 +183,15 @@ async def start(
         timeline.record(session, case=case, event="opened", now=now, before=before, after=case_state(case))
         assert case.owner_id is not None
         await open_task(
-            session, case=case, kind=kind, role=assignment.OWNER_ROLE, stage=None, assignee_id=case.owner_id,
-            sla_hours=_chain(decision)[0]["sla_hours"], now=now,
-        )  # fmt: skip
+            session,
+            case=case,
+            kind=kind,
+            role=assignment.OWNER_ROLE,
+            stage=None,
+            assignee_id=case.owner_id,
+            sla_hours=_chain(decision)[0]["sla_hours"],
+            now=now,
+        )
     await _notify_crm(session, case=case, ctx=ctx, now=now)
 
 
@@ -204,26 +227,44 @@ async def act(
         raise BadRequest("A rejection needs a reason and a change request needs guidance.")
     if actor.on_behalf_of:
         timeline.record(
-            session, case=case, event="delegated", now=now, actor=actor, task=task,
+            session,
+            case=case,
+            event="delegated",
+            now=now,
+            actor=actor,
+            task=task,
             note=f"{actor.person_id} acts for {actor.on_behalf_of} under an active delegation",
-        )  # fmt: skip
+        )
     before_task, before_case = task_state(task), case_state(case)
     if action is TaskAction.APPROVE:
         _close(task, status=TaskStatus.APPROVED, actor=actor, note=note, now=now)
         for other in tasks:
-            if other.id != task.id and other.status == TaskStatus.OPEN and assignment.slot(other) == assignment.slot(task):
+            if (
+                other.id != task.id
+                and other.status == TaskStatus.OPEN
+                and assignment.slot(other) == assignment.slot(task)
+            ):
                 move_task(other, TaskStatus.SUPERSEDED)
         timeline.record(
-            session, case=case, event="approved", now=now, actor=actor, task=task,
-            before=before_task, after=task_state(task), note=note,
-        )  # fmt: skip
+            session,
+            case=case,
+            event="approved",
+            now=now,
+            actor=actor,
+            task=task,
+            before=before_task,
+            after=task_state(task),
+            note=note,
+        )
         stage = task.stage or 0
         if _stage_complete(tasks, decision_id=case.current_decision_id, stage=stage):
             following = [s["stage"] for s in _chain(decision) if s["stage"] > stage]
             if following:
                 move_case(case, CaseStatus.IN_REVIEW)
                 next_stage = min(following)
-                if await _open_stage(session, case=case, decision=decision, tasks=tasks, stage=next_stage, now=now, ctx=ctx):
+                if await _open_stage(
+                    session, case=case, decision=decision, tasks=tasks, stage=next_stage, now=now, ctx=ctx
+                ):
                     return
             else:
                 _authorize(session, case=case, decision=decision, now=now)
@@ -240,18 +281,32 @@ async def act(
     move_case(case, case_status)
     case.updated_at = now
     timeline.record(
-        session, case=case, event=case_status.value, now=now, actor=actor, task=task,
-        before={**before_case, **before_task}, after={**case_state(case), **task_state(task)}, note=note,
-    )  # fmt: skip
+        session,
+        case=case,
+        event=case_status.value,
+        now=now,
+        actor=actor,
+        task=task,
+        before={**before_case, **before_task},
+        after={**case_state(case), **task_state(task)},
+        note=note,
+    )
     if action is TaskAction.REQUEST_CHANGES:
         assignee = case.requester_id or case.owner_id
         if not await assignment.is_active_person(session, person_id=assignee):
             assignee = case.owner_id
         assert assignee is not None
         await open_task(
-            session, case=case, kind=TaskKind.REVISE_OFFER, role=assignment.OWNER_ROLE, stage=None,
-            assignee_id=assignee, sla_hours=_chain(decision)[0]["sla_hours"], now=now, note=note,
-        )  # fmt: skip
+            session,
+            case=case,
+            kind=TaskKind.REVISE_OFFER,
+            role=assignment.OWNER_ROLE,
+            stage=None,
+            assignee_id=assignee,
+            sla_hours=_chain(decision)[0]["sla_hours"],
+            now=now,
+            note=note,
+        )
     await _notify_crm(session, case=case, ctx=ctx, now=now)
 
 

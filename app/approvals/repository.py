@@ -40,9 +40,7 @@ async def overdue_case_ids(session: AsyncSession, *, now: datetime, limit: int) 
     """Cases with an open, not yet escalated task past its deadline (read without locks; each case is locked next)."""
     stmt = (
         select(ApprovalTask.case_id)
-        .where(
-            ApprovalTask.status == TaskStatus.OPEN, ApprovalTask.escalated_at.is_(None), ApprovalTask.due_at <= now
-        )
+        .where(ApprovalTask.status == TaskStatus.OPEN, ApprovalTask.escalated_at.is_(None), ApprovalTask.due_at <= now)
         .group_by(ApprovalTask.case_id)
         .order_by(ApprovalTask.case_id)
         .limit(limit)

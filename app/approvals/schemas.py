@@ -1,7 +1,7 @@
 """API schemas of approval tasks, the inbox and task actions."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -23,13 +23,20 @@ from app.policy.client import PolicyClient
 def check_source(*, principal: Principal, case: SaveCaseCreate) -> None:
     """An integration reports only for its own CRM source: one CRM cannot claim another's event ids."""
     if principal.source != case.source:
-        raise Forbidden(f"This credential reports for {principal.source!r}; it cannot report events of {case.source!r}.")
+        raise Forbidden(
+            f"This credential reports for {principal.source!r}; it cannot report events of {case.source!r}."
+        )
 
 
 async def evaluate(
-    *, session: AsyncSession, policy: PolicyClient, clock: Clock, case_in: SaveCaseCreate, raw_body: bytes,
+    *,
+    session: AsyncSession,
+    policy: PolicyClient,
+    clock: Clock,
+    case_in: SaveCaseCreate,
+    raw_body: bytes,
     case_id: str | None,
-) -> DecideResult:  # fmt: skip
+) -> DecideResult:
     """Assemble the evidence, ask the policy, and append the decision to the log."""
     decision_id = str(uuid.uuid4())
     started = time.perf_counter()
@@ -37,10 +44,16 @@ async def evaluate(
     policy_input = assemble_evidence(case=case_in, decision_time=decision_time)
     result = await policy.decide(policy_input)
     return await decision_log.record(
-        session=session, decision_id=decision_id, case=case_in, raw_body=raw_body, policy_input=policy_input,
-        result=result, decision_time=decision_time, latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        session=session,
+        decision_id=decision_id,
+        case=case_in,
+        raw_body=raw_body,
+        policy_input=policy_input,
+        result=result,
+        decision_time=decision_time,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
         case_id=case_id,
-    )  # fmt: skip
+    )
 
 
 def _new_case(decision: Decision) -> SaveCase:
@@ -59,9 +72,15 @@ def _new_case(decision: Decision) -> SaveCase:
 
 
 async def decide_new_case(
-    *, session: AsyncSession, policy: PolicyClient, clock: Clock, case_in: SaveCaseCreate, raw_body: bytes,
-    principal: Principal, crm_url: str | None,
-) -> DecideResult:  # fmt: skip
+    *,
+    session: AsyncSession,
+    policy: PolicyClient,
+    clock: Clock,
+    case_in: SaveCaseCreate,
+    raw_body: bytes,
+    principal: Principal,
+    crm_url: str | None,
+) -> DecideResult:
     """Decide a webhook's case and open its save case; a replay returns the stored decision and opens nothing."""
     check_source(principal=principal, case=case_in)
     replay = await decision_log.find_replay(session=session, case=case_in)
@@ -77,5 +96,7 @@ async def decide_new_case(
     case = _new_case(decision)
     repository.add(session, case)
     await session.flush()  # the case row exists before the rows that refer to it
-    await progression.start(session, case=case, decision=decision, tasks=[], now=decision.decision_time, ctx=ctx, initial=True)
+    await progression.start(
+        session, case=case, decision=decision, tasks=[], now=decision.decision_time, ctx=ctx, initial=True
+    )
     return result

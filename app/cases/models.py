@@ -31,7 +31,7 @@ class SaveCase(Base):
     # Every UPDATE is conditional on the version read: of two concurrent writers, one wins.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it from the class
 
 
 class CaseEvent(Base):

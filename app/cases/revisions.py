@@ -34,9 +34,16 @@ def _check_identity(*, case: SaveCase, case_in: SaveCaseCreate) -> None:
 
 
 async def revise_case(
-    *, session: AsyncSession, policy: PolicyClient, clock: Clock, case_id: str, case_in: SaveCaseCreate,
-    raw_body: bytes, principal: Principal, crm_url: str | None,
-) -> DecideResult:  # fmt: skip
+    *,
+    session: AsyncSession,
+    policy: PolicyClient,
+    clock: Clock,
+    case_id: str,
+    case_in: SaveCaseCreate,
+    raw_body: bytes,
+    principal: Principal,
+    crm_url: str | None,
+) -> DecideResult:
     """Re-decide a paused, declined or returned case; of two simultaneous revisions one wins, the other gets 409."""
     if principal.person_id is None:
         raise Forbidden("Revisions are people's work: the case's owner or requester revises it with their own token.")
@@ -57,7 +64,8 @@ async def revise_case(
         raise Forbidden("Only the case's owner or requester (or their delegate) may revise it.")
     if case.status not in AWAITING_REQUESTER:
         raise Conflict(
-            f"The case is {case.status}; only a paused, declined or returned case can be revised.", current=case_state(case)
+            f"The case is {case.status}; only a paused, declined or returned case can be revised.",
+            current=case_state(case),
         )
     _check_identity(case=case, case_in=case_in)
     seen_decision = case.current_decision_id
@@ -72,16 +80,28 @@ async def revise_case(
         locked = await repository.lock_case(session, case_id=case_id)
         assert locked is not None
         if locked.status not in AWAITING_REQUESTER or locked.current_decision_id != seen_decision:
-            raise Conflict("The case was revised or changed by someone else at the same moment.", current=case_state(locked))
+            raise Conflict(
+                "The case was revised or changed by someone else at the same moment.", current=case_state(locked)
+            )
         decision = result.decision
         tasks = list(await tasks_repository.tasks_of_case(session, case_id=case_id, for_update=True))
         progression.supersede_open_tasks(tasks)
         actor = Actor(person_id=person_id, token_id=principal.token_id)
         after = {"decision_id": decision.id, "outcome": decision.decision["outcome"]}
-        timeline.record(session, case=locked, event="redecided", now=decision.decision_time, actor=actor, before=case_state(locked), after=after)
+        timeline.record(
+            session,
+            case=locked,
+            event="redecided",
+            now=decision.decision_time,
+            actor=actor,
+            before=case_state(locked),
+            after=after,
+        )
         locked.renewal_date = (decision.policy_input["case"].get("contract") or {}).get("renewal_date")
         ctx = await context_for(targets=policy, revision=decision.policy_revision, crm_url=crm_url)
-        await progression.start(session, case=locked, decision=decision, tasks=tasks, now=decision.decision_time, ctx=ctx, initial=False)
+        await progression.start(
+            session, case=locked, decision=decision, tasks=tasks, now=decision.decision_time, ctx=ctx, initial=False
+        )
         return result
 
     return await retry_on_deadlock(session, _apply)

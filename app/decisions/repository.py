@@ -3,14 +3,12 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.decisions.models import Decision
-
 
 _Select = TypeVar("_Select", bound=Select[Any])
 
@@ -53,7 +51,12 @@ async def list_page(
     session: AsyncSession, *, flt: DecisionFilter, limit: int, offset: int
 ) -> tuple[Sequence[Decision], int]:
     """Return one page of decisions, newest first, and the total matching the filter."""
-    page = _filtered(select(Decision), flt).order_by(Decision.decision_time.desc(), Decision.id).limit(limit).offset(offset)
+    page = (
+        _filtered(select(Decision), flt)
+        .order_by(Decision.decision_time.desc(), Decision.id)
+        .limit(limit)
+        .offset(offset)
+    )
     total = _filtered(select(func.count()).select_from(Decision), flt)
     rows = (await session.execute(page)).scalars().all()
     return rows, (await session.execute(total)).scalar_one()

@@ -26,7 +26,9 @@ class DecisionRead(BaseModel):
     recorded_at: datetime
     latency_ms: float
     case_id: str = Field(description="The save case this decision opened or re-decided.")
-    replay: bool = Field(default=False, description="True when this answer repeats an earlier decision for the same event.")
+    replay: bool = Field(
+        default=False, description="True when this answer repeats an earlier decision for the same event."
+    )
 
 
 class DecisionSummaryRead(BaseModel):

@@ -1,7 +1,7 @@
 """The approver's evidence summary: deterministic, from the decision and the evidence the policy saw."""
 
-from app.decisions.schemas import EvidenceSummaryRead
 from app.decisions.models import Decision
+from app.decisions.schemas import EvidenceSummaryRead
 
 # Explanations that say why someone is in the approval chain.
 _CHAIN_RULE_PREFIXES = ("chain.", "escalation.", "legal.", "tier.", "credit.", "margin.", "cost.")

@@ -15,10 +15,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from app.auth import service as tokens
 from app.clock import SystemClock
 from app.config import get_settings
 from app.database import create_engine, create_session_factory
-from app.auth import service as tokens
 from app.directory.seed import load_seed
 from app.errors import ServiceError
 from app.migrations_runner import upgrade_to_head

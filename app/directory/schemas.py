@@ -17,7 +17,7 @@ class PersonCreate(InboundModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    roles: Annotated[list[DirectoryRole], Field(max_length=8)] = []
+    roles: Annotated[list[DirectoryRole], Field(default_factory=list, max_length=8)]
     is_admin: bool = False
     active: bool = True
     notify_url: AnyHttpUrl | None = None

@@ -11,6 +11,7 @@ from app.directory.models import Delegation, Person
 from app.directory.schemas import DelegationCreate, PersonCreate, PersonSeed
 from app.errors import BadRequest, Conflict, NotFound
 
+
 async def upsert_person(*, session: AsyncSession, person_id: str, person_in: PersonCreate, now: datetime) -> Person:
     """Create a person or replace their details and roles."""
     person = await repository.get_person(session, person_id=person_id)

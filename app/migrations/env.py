@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import app.approvals.models  # noqa: F401 - each import registers its tables on Base.metadata
-import app.decisions.models  # noqa: F401
-import app.directory.models  # noqa: F401
+import app.approvals.models
+import app.decisions.models
+import app.directory.models
 import app.notifications.models  # noqa: F401
 from app.config import get_settings
 from app.database import Base, sync_url
@@ -24,7 +24,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connectable = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool)
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():

@@ -26,7 +26,11 @@ async def get(session: AsyncSession, *, message_id: str) -> OutboxMessage | None
 
 
 async def list_all(session: AsyncSession) -> Sequence[OutboxMessage]:
-    return (await session.execute(select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id))).scalars().all()
+    return (
+        (await session.execute(select(OutboxMessage).order_by(OutboxMessage.created_at, OutboxMessage.id)))
+        .scalars()
+        .all()
+    )
 
 
 def add(session: AsyncSession, message: OutboxMessage) -> None:

@@ -24,9 +24,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def send_due(
-    *, factory: async_sessionmaker[AsyncSession], http: httpx.AsyncClient, secret: str, now: datetime,
-    max_attempts: int, limit: int = 20,
-) -> int:  # fmt: skip
+    *,
+    factory: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    secret: str,
+    now: datetime,
+    max_attempts: int,
+    limit: int = 20,
+) -> int:
     """Send what is due; return how many were delivered."""
     async with factory() as session, session.begin():
         claimed = await repository.claim_due(session, now=now, limit=limit)
@@ -64,7 +69,11 @@ async def send_due(
                 sent.last_error = error
                 if sent.attempts >= max_attempts:
                     sent.status = DeliveryStatus.DEAD
-                    logger.error("notification dead after %d attempts", sent.attempts, extra={"outbox_id": message_id, "error": error})
+                    logger.error(
+                        "notification dead after %d attempts",
+                        sent.attempts,
+                        extra={"outbox_id": message_id, "error": error},
+                    )
                 else:
                     sent.next_attempt_at = now + backoff(sent.attempts)
                     logger.warning("notification failed; will retry", extra={"outbox_id": message_id, "error": error})

@@ -87,7 +87,9 @@ class PolicyClient:
         """Evaluate data.retention.decision for the input; raise PolicyUnavailable rather than guess."""
         body = await self._query(rule=DECISION_RULE, input_data=policy_input.model_dump(mode="json"))
         if "result" not in body:
-            raise PolicyUnavailable("OPA returned no decision: data.retention.decision is undefined (is the bundle loaded?).")
+            raise PolicyUnavailable(
+                "OPA returned no decision: data.retention.decision is undefined (is the bundle loaded?)."
+            )
         try:
             decision = PolicyDecision.model_validate(body["result"])
         except ValidationError as exc:
@@ -95,7 +97,9 @@ class PolicyClient:
             raise PolicyUnavailable("OPA returned a decision document this service does not recognise.") from exc
         revision = _revision(body.get("provenance"))
         if not revision:
-            raise PolicyUnavailable("OPA did not report a policy bundle revision, so the decision could not be attributed.")
+            raise PolicyUnavailable(
+                "OPA did not report a policy bundle revision, so the decision could not be attributed."
+            )
         return PolicyResult(decision=decision, revision=revision, opa_decision_id=body.get("decision_id"))
 
     async def escalation_targets(self, *, revision: str | None = None) -> dict[str, str]:
@@ -109,7 +113,9 @@ class PolicyClient:
         body = await self._query(rule="config/approval/escalation_targets", input_data={})
         targets = body.get("result")
         if not isinstance(targets, dict):
-            raise PolicyUnavailable("OPA has no escalation targets (data.retention.config.approval.escalation_targets).")
+            raise PolicyUnavailable(
+                "OPA has no escalation targets (data.retention.config.approval.escalation_targets)."
+            )
         resolved = {str(role): str(target) for role, target in targets.items()}
         self._targets = (_revision(body.get("provenance")) or "", resolved)
         return resolved

@@ -62,23 +62,33 @@ class EmbeddedOpa:
 
     async def _spawn(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
-            str(self._binary), "run", "--server",
-            "--addr", f"127.0.0.1:{self._port}",
-            "--bundle", str(self._bundle),
-            "--log-format", "json", "--log-level", "error",
+            str(self._binary),
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{self._port}",
+            "--bundle",
+            str(self._bundle),
+            "--log-format",
+            "json",
+            "--log-level",
+            "error",
             # Decision logging is what makes OPA issue a decision id per query.
-            "--set", "decision_logs.console=true",
+            "--set",
+            "decision_logs.console=true",
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+        )
         self._drain = asyncio.create_task(self._forward_output(self._process), name="opa-output")
         try:
             await self._wait_healthy()
         except BaseException:
             await self._kill()
             raise
-        logger.info("embedded OPA serving", extra={"opa_url": self.url, "pid": self._process.pid, "revision": self.revision})
+        logger.info(
+            "embedded OPA serving", extra={"opa_url": self.url, "pid": self._process.pid, "revision": self.revision}
+        )
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None

@@ -7,11 +7,7 @@ from tests.conftest import load_example
 
 
 def _open_tasks(case: dict, *, stage: int | None = None) -> dict[str, dict]:
-    return {
-        t["role"]: t
-        for t in case["tasks"]
-        if t["status"] == "open" and (stage is None or t["stage"] == stage)
-    }
+    return {t["role"]: t for t in case["tasks"] if t["status"] == "open" and (stage is None or t["stage"] == stage)}
 
 
 def test_strategic_discount_goes_from_webhook_to_authorization(http: httpx.Client, people: People) -> None:
@@ -51,7 +47,12 @@ def test_strategic_discount_goes_from_webhook_to_authorization(http: httpx.Clien
     assert final.status_code == 200, final.text
     case = final.json()
     assert case["status"] == "authorized"
-    assert case["authorized_offer"] == {"type": "discount", "discount_pct": 22, "duration_months": 12, "credit_amount": 0}
+    assert case["authorized_offer"] == {
+        "type": "discount",
+        "discount_pct": 22,
+        "duration_months": 12,
+        "credit_amount": 0,
+    }
     events = [e["event"] for e in case["timeline"]]
     assert events.count("approved") == 4
     assert events[-1] == "authorized"

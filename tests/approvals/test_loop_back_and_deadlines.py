@@ -25,15 +25,21 @@ def test_request_changes_returns_the_case_and_a_revision_restarts_the_chain(http
 
     no_guidance = people["u-am-04"].post(f"/v1/approvals/{owner_task}/request-changes", json={})
     assert no_guidance.status_code == 400
-    returned = people["u-am-04"].post(
-        f"/v1/approvals/{owner_task}/request-changes", json={"note": "Try 15% for 12 months first."}
-    ).json()
+    returned = (
+        people["u-am-04"]
+        .post(f"/v1/approvals/{owner_task}/request-changes", json={"note": "Try 15% for 12 months first."})
+        .json()
+    )
     assert returned["status"] == "changes_requested"
     revise_task = _open(returned)["account_owner"]
     assert revise_task["kind"] == "revise_offer"
     assert revise_task["assignee_id"] == "u-csm-31", "the case returns to its requester"
 
-    revised = {**original, "event_id": "hs-7781-renewal-r1", "proposed_offer": {**original["proposed_offer"], "discount_pct": 15}}
+    revised = {
+        **original,
+        "event_id": "hs-7781-renewal-r1",
+        "proposed_offer": {**original["proposed_offer"], "discount_pct": 15},
+    }
     # Someone unrelated cannot revise it; the requester can.
     assert people["u-fin-01"].post(f"/v1/save-cases/{case_id}/revisions", json=revised).status_code == 404
     redecided = people["u-csm-31"].post(f"/v1/save-cases/{case_id}/revisions", json=revised)
@@ -64,7 +70,7 @@ def test_reject_ends_the_case_with_a_reason(http: httpx.Client, people: People) 
     assert case["status"] == "rejected"
     assert case["authorized_offer"] is None
     assert not _open(case)
-    event = [e for e in case["timeline"] if e["event"] == "rejected"][0]
+    event = next(e for e in case["timeline"] if e["event"] == "rejected")
     assert event["actor_id"] == "u-am-04" and event["note"] == "Not worth the margin."
     assert event["before"]["status"] == "in_review" and event["after"]["status"] == "rejected"
 
@@ -75,14 +81,18 @@ def test_a_delegate_acts_for_an_absent_approver_and_is_recorded_as_such(
     now = clock.now()
     delegation = people["u-am-04"].post(
         "/v1/people/u-am-04/delegations",
-        json={"delegate_id": "u-csm-08", "starts_at": (now - timedelta(hours=1)).isoformat(), "ends_at": (now + timedelta(days=7)).isoformat()},
+        json={
+            "delegate_id": "u-csm-08",
+            "starts_at": (now - timedelta(hours=1)).isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
+        },
     )
     assert delegation.status_code == 201, delegation.text
     case_id = http.post("/v1/save-cases", json=load_example("price-discount")).json()["case_id"]
     inbox = people["u-csm-08"].get("/v1/approvals", params={"assignee": "me"}).json()["items"]
     assert [i["task"]["assignee_id"] for i in inbox] == ["u-am-04"]
     case = people["u-csm-08"].post(f"/v1/approvals/{inbox[0]['task']['id']}/approve", json={}).json()
-    owner_task = [t for t in case["tasks"] if t["role"] == "account_owner"][0]
+    owner_task = next(t for t in case["tasks"] if t["role"] == "account_owner")
     assert owner_task["acted_by"] == "u-csm-08"
     assert owner_task["acted_on_behalf_of"] == "u-am-04"
     assert "delegated" in [e["event"] for e in case["timeline"]]
@@ -95,7 +105,9 @@ def test_a_delegate_acts_for_an_absent_approver_and_is_recorded_as_such(
 def test_one_person_cannot_approve_two_stages(http: httpx.Client, people: People) -> None:
     admin = people["u-admin"]
     # Give the account owner the finance role too: they must not get the finance task after approving stage 1.
-    admin.put("/v1/people/u-am-04", json={"name": "Alex Meyer", "roles": ["account_owner", "finance"]}).raise_for_status()
+    admin.put(
+        "/v1/people/u-am-04", json={"name": "Alex Meyer", "roles": ["account_owner", "finance"]}
+    ).raise_for_status()
     admin.put("/v1/people/u-fin-01", json={"name": "Fran Ng", "roles": ["finance"], "active": False}).raise_for_status()
     case_id = http.post("/v1/save-cases", json=load_example("price-discount")).json()["case_id"]
     owner_task = _open(people["u-am-04"].get(f"/v1/save-cases/{case_id}").json())["account_owner"]["id"]
@@ -114,13 +126,19 @@ def test_one_person_cannot_approve_two_stages(http: httpx.Client, people: People
 @pytest.fixture
 def scheduled_url(settings: Settings, clock: FixedClock, directory_tokens: dict[str, str]):
     """The service with its escalation scheduler running every 0.1 s against the test's clock."""
-    fast = settings.model_copy(update={"background_jobs": True, "scheduler_interval_seconds": 0.1, "outbox_interval_seconds": 0.1})
+    fast = settings.model_copy(
+        update={"background_jobs": True, "scheduler_interval_seconds": 0.1, "outbox_interval_seconds": 0.1}
+    )
     with serve(create_app(settings=fast, clock=clock)) as url:
         yield url
 
 
 def test_a_passed_deadline_escalates_to_the_policy_target_and_keeps_the_original_open(
-    scheduled_url: str, clock: FixedClock, directory_tokens: dict[str, str], service_token: str, source_tokens: dict[str, str]
+    scheduled_url: str,
+    clock: FixedClock,
+    directory_tokens: dict[str, str],
+    service_token: str,
+    source_tokens: dict[str, str],
 ) -> None:
     people = People(scheduled_url, directory_tokens)
     crm = httpx.Client(base_url=scheduled_url, auth=BySourceToken(source_tokens, default=service_token))

@@ -10,13 +10,13 @@ import pytest
 from pydantic import SecretStr
 
 from app.approvals import scheduler
-from app.signing import sign as webhook_signature
 from app.clock import FixedClock
 from app.config import Settings
 from app.database import create_engine, create_session_factory
 from app.main import create_app
-from app.signing import sign
 from app.policy.client import PolicyClient
+from app.signing import sign
+from app.signing import sign as webhook_signature
 from tests.approvals.conftest import People
 from tests.conftest import BySourceToken, load_example
 from tests.support.live_server import serve
@@ -25,7 +25,7 @@ from tests.support.receiver import receiver
 SECRET = "test-signing-secret"
 
 
-def _wait_for(predicate, timeout: float = 10) -> None:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting"
@@ -33,10 +33,16 @@ def _wait_for(predicate, timeout: float = 10) -> None:  # noqa: ANN001
 
 
 def test_notifications_survive_a_restart_and_are_retried_and_signed(
-    settings: Settings, clock: FixedClock, directory_tokens: dict[str, str], service_token: str, source_tokens: dict[str, str]
+    settings: Settings,
+    clock: FixedClock,
+    directory_tokens: dict[str, str],
+    service_token: str,
+    source_tokens: dict[str, str],
 ) -> None:
     with receiver(fail_first=2) as crm:
-        quiet = settings.model_copy(update={"crm_notify_url": f"{crm.url}/crm", "notify_signing_secret": SecretStr(SECRET)})
+        quiet = settings.model_copy(
+            update={"crm_notify_url": f"{crm.url}/crm", "notify_signing_secret": SecretStr(SECRET)}
+        )
         # First process: no sender runs, as if it crashed right after deciding; the outbox keeps the messages.
         with serve(create_app(settings=quiet, clock=clock)) as url:
             admin = People(url, directory_tokens)["u-admin"]
@@ -45,13 +51,17 @@ def test_notifications_survive_a_restart_and_are_retried_and_signed(
                 json={"name": "Alex Meyer", "roles": ["account_owner"], "notify_url": f"{crm.url}/people/u-am-04"},
             ).raise_for_status()
             decided = httpx.post(
-                f"{url}/v1/save-cases", json=load_example("price-discount"), auth=BySourceToken(source_tokens, default=service_token)
+                f"{url}/v1/save-cases",
+                json=load_example("price-discount"),
+                auth=BySourceToken(source_tokens, default=service_token),
             )
             assert decided.status_code == 201
         assert crm.requests == []
 
         # Second process with the sender: everything queued arrives, after retries, signed.
-        sending = quiet.model_copy(update={"background_jobs": True, "outbox_interval_seconds": 0.05, "scheduler_interval_seconds": 60})
+        sending = quiet.model_copy(
+            update={"background_jobs": True, "outbox_interval_seconds": 0.05, "scheduler_interval_seconds": 60}
+        )
         with serve(create_app(settings=sending, clock=clock)):
             # Failed attempts back off by 2 s, 4 s …; move the clock past each backoff.
             def delivered() -> bool:
@@ -75,7 +85,9 @@ def test_signed_webhooks_are_accepted_and_bad_signatures_refused(settings: Setti
     body = json.dumps(load_example("price-discount")).encode()
     now = str(int(clock.now().timestamp()))
 
-    def post(url: str, *, secret: str = "hs-secret", timestamp: str = now, source: str = "hubspot", payload: bytes = body) -> httpx.Response:
+    def post(
+        url: str, *, secret: str = "hs-secret", timestamp: str = now, source: str = "hubspot", payload: bytes = body
+    ) -> httpx.Response:
         return httpx.post(
             f"{url}/v1/save-cases",
             content=payload,
@@ -94,7 +106,10 @@ def test_signed_webhooks_are_accepted_and_bad_signatures_refused(settings: Setti
         assert post(url, source="salesforce").status_code == 401
         tampered = body.replace(b"22", b"12", 1)
         assert post(url, payload=tampered).status_code == 401
-        assert httpx.post(f"{url}/v1/save-cases", content=body, headers={"content-type": "application/json"}).status_code == 401
+        assert (
+            httpx.post(f"{url}/v1/save-cases", content=body, headers={"content-type": "application/json"}).status_code
+            == 401
+        )
         accepted = post(url)
         assert accepted.status_code == 201, accepted.text
 
@@ -123,12 +138,15 @@ def test_tokens_are_hashed_and_revocable_and_admin_issued_ones_must_be_exchanged
     fran = httpx.Client(base_url=live_url, headers={"Authorization": f"Bearer {secret}"})
     assert fran.get("/v1/approvals").status_code == 200
     # Only the hash is stored.
-    from sqlalchemy import create_engine as sync_engine, text
+    from sqlalchemy import create_engine as sync_engine
+    from sqlalchemy import text
 
     from app.database import sync_url
 
     with sync_engine(sync_url(database_url)).connect() as conn:
-        stored = conn.execute(text("SELECT token_hash FROM api_tokens WHERE id = :id"), {"id": exchanged.json()["id"]}).scalar_one()
+        stored = conn.execute(
+            text("SELECT token_hash FROM api_tokens WHERE id = :id"), {"id": exchanged.json()["id"]}
+        ).scalar_one()
     assert secret not in stored and len(stored) == 64
     admin.delete(f"/v1/tokens/{exchanged.json()['id']}").raise_for_status()
     assert fran.get("/v1/approvals").status_code == 401
@@ -153,7 +171,10 @@ async def test_concurrent_schedulers_escalate_each_overdue_task_once(
     await policy.open()
     try:
         results = await asyncio.gather(
-            *(scheduler.run_once(factory=create_session_factory(e), targets=policy, clock=clock, crm_url=None) for e in engines)
+            *(
+                scheduler.run_once(factory=create_session_factory(e), targets=policy, clock=clock, crm_url=None)
+                for e in engines
+            )
         )
     finally:
         await policy.close()
@@ -164,6 +185,8 @@ async def test_concurrent_schedulers_escalate_each_overdue_task_once(
     # its only target holder already takes part and it is recorded as escalated with nobody to take it.
     assert sum(escalated for escalated, _ in results) == 2, results
     for example in ("price-discount", "service-recovery", "pause-unclear"):
-        case_id = http.get("/v1/decisions", params={"account_id": load_example(example)["account"]["id"]}).json()["items"][0]["id"]
+        case_id = http.get("/v1/decisions", params={"account_id": load_example(example)["account"]["id"]}).json()[
+            "items"
+        ][0]["id"]
         case = people["u-admin"].get(f"/v1/save-cases/{case_id}").json()
         assert [e["event"] for e in case["timeline"]].count("escalated") == 1, example

@@ -27,7 +27,11 @@ def test_a_paused_case_is_completed_by_its_owner_and_re_decided(http: httpx.Clie
     completed = load_example("pause-unclear")
     completed["event_id"] = "cs-platform-55410-completed"
     completed["account"]["gross_margin_pct"] = 70
-    completed["customer_reason"] = {"category": "value", "text": "We are not using half the seats.", "sentiment": "calm"}
+    completed["customer_reason"] = {
+        "category": "value",
+        "text": "We are not using half the seats.",
+        "sentiment": "calm",
+    }
     redecided = owner.post(f"/v1/save-cases/{paused['case_id']}/revisions", json=completed)
     assert redecided.status_code == 201, redecided.text
     assert redecided.json()["outcome"] == "route"
@@ -42,7 +46,13 @@ def test_a_paused_case_is_completed_by_its_owner_and_re_decided(http: httpx.Clie
 
 def test_a_declined_case_tells_the_owner_why_and_accepts_another_offer(http: httpx.Client, people: People) -> None:
     case_in = load_example("service-recovery")
-    case_in["proposed_offer"] = {**case_in["proposed_offer"], "type": "discount", "discount_pct": 10, "duration_months": 6, "credit_amount": 0}
+    case_in["proposed_offer"] = {
+        **case_in["proposed_offer"],
+        "type": "discount",
+        "discount_pct": 10,
+        "duration_months": 6,
+        "credit_amount": 0,
+    }
     declined = http.post("/v1/save-cases", json=case_in).json()
     assert declined["outcome"] == "decline"
     assert declined["decision"]["violations"] == ["offer_not_approved_for_reason"]
@@ -62,9 +72,18 @@ def test_a_declined_case_tells_the_owner_why_and_accepts_another_offer(http: htt
     assert owner.post(f"/v1/approvals/{review['id']}/approve", json={}).status_code == 403
     case = people["u-csl-01"].post(f"/v1/approvals/{review['id']}/approve", json={}).json()
     assert case["status"] == "authorized"
-    assert case["authorized_offer"] == {"type": "service_credit", "discount_pct": 0, "duration_months": 0, "credit_amount": 3000}
+    assert case["authorized_offer"] == {
+        "type": "service_credit",
+        "discount_pct": 0,
+        "duration_months": 0,
+        "credit_amount": 3000,
+    }
     # An authorized case cannot be revised: nobody can widen the authorized offer.
-    wider = {**again, "event_id": "sf-evt-000123-r2", "proposed_offer": {**again["proposed_offer"], "credit_amount": 9000}}
+    wider = {
+        **again,
+        "event_id": "sf-evt-000123-r2",
+        "proposed_offer": {**again["proposed_offer"], "credit_amount": 9000},
+    }
     assert owner.post(f"/v1/save-cases/{declined['case_id']}/revisions", json=wider).status_code == 409
     assert owner.get(f"/v1/save-cases/{declined['case_id']}").json()["authorized_offer"]["credit_amount"] == 3000
 
@@ -87,7 +106,11 @@ async def test_unfinished_cases_expire_after_the_renewal_date(
     http: httpx.Client, people: People, clock: FixedClock, settings: Settings, opa_server
 ) -> None:
     case_id = http.post("/v1/save-cases", json=load_example("pause-unclear")).json()["case_id"]
-    renewal = people["u-csm-08"].get(f"/v1/save-cases/{case_id}").json()["decision"]["evidence"]["case"]["contract"]["renewal_date"]
+    renewal = (
+        people["u-csm-08"]
+        .get(f"/v1/save-cases/{case_id}")
+        .json()["decision"]["evidence"]["case"]["contract"]["renewal_date"]
+    )
     engine = create_engine(settings.database_url)
     policy = PolicyClient(url=opa_server.url, timeout_seconds=2, retries=1)
     await policy.open()

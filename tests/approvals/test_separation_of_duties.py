@@ -38,7 +38,9 @@ def _token_rows(database_url: str) -> dict[str, dict]:
     engine = create_sync_engine(sync_url(database_url))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT id, kind, person_id, issued_by, exchanged_from_id, exchanged_at FROM api_tokens"))
+            rows = conn.execute(
+                text("SELECT id, kind, person_id, issued_by, exchanged_from_id, exchanged_at FROM api_tokens")
+            )
             return {row.id: dict(row._mapping) for row in rows}
     finally:
         engine.dispose()
@@ -55,10 +57,14 @@ def test_one_person_holding_two_roles_of_a_stage_gets_one_of_them(http: httpx.Cl
     assert stage2["revops"]["assignee_id"] == "u-revops-01"
 
 
-def test_a_role_with_no_other_eligible_person_holds_the_case_with_a_named_reason(http: httpx.Client, people: People) -> None:
+def test_a_role_with_no_other_eligible_person_holds_the_case_with_a_named_reason(
+    http: httpx.Client, people: People
+) -> None:
     admin = people["u-admin"]
     admin.put("/v1/people/u-fin-01", json={"name": "Fran Ng", "roles": ["finance", "revops"]}).raise_for_status()
-    admin.put("/v1/people/u-revops-01", json={"name": "Rae Diaz", "roles": ["revops"], "active": False}).raise_for_status()
+    admin.put(
+        "/v1/people/u-revops-01", json={"name": "Rae Diaz", "roles": ["revops"], "active": False}
+    ).raise_for_status()
 
     case_id = http.post("/v1/save-cases", json=load_example("price-discount")).json()["case_id"]
     owner_task = _open(people["u-am-04"].get(f"/v1/save-cases/{case_id}").json())["account_owner"]["id"]
@@ -94,7 +100,9 @@ def test_an_approver_of_one_stage_cannot_act_on_another_as_a_delegate(
     http: httpx.Client, people: People, clock: FixedClock
 ) -> None:
     window = {"starts_at": clock.now().isoformat(), "ends_at": (clock.now() + timedelta(days=7)).isoformat()}
-    people["u-fin-01"].post("/v1/people/u-fin-01/delegations", json={"delegate_id": "u-am-04", **window}).raise_for_status()
+    people["u-fin-01"].post(
+        "/v1/people/u-fin-01/delegations", json={"delegate_id": "u-am-04", **window}
+    ).raise_for_status()
     stage2 = _open(_to_stage_two(http, people), stage=2)
 
     # u-am-04 approved stage 1 and now stands in for finance: refused.
@@ -155,9 +163,7 @@ def test_a_revision_cannot_change_the_account_or_its_owner(http: httpx.Client, p
     assert requester.get(f"/v1/save-cases/{case_id}").json()["status"] == "changes_requested"
 
 
-def test_an_owner_who_is_not_an_active_person_holds_the_case_at_decide_time(
-    http: httpx.Client, people: People
-) -> None:
+def test_an_owner_who_is_not_an_active_person_holds_the_case_at_decide_time(http: httpx.Client, people: People) -> None:
     case_in = load_example("price-discount")
     case_in["account"]["owner_id"] = "u-nobody"
 

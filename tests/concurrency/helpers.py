@@ -61,8 +61,10 @@ class Race:
             body = a.body if isinstance(a.body, str) else json.dumps(a.body)
             if isinstance(a.body, dict) and "timeline" in a.body:
                 body = json.dumps({k: a.body[k] for k in ("id", "status", "current_stage") if k in a.body})
-            lines.append(f"  replica {a.call.replica + 1} {a.call.who:<12} {a.label:<40} -> {a.status} "
-                         f"({a.seconds * 1000:.0f} ms) {body[:300]}")  # fmt: skip
+            lines.append(
+                f"  replica {a.call.replica + 1} {a.call.who:<12} {a.label:<40} -> {a.status} "
+                f"({a.seconds * 1000:.0f} ms) {body[:300]}"
+            )
         return "\n".join(lines)
 
 
@@ -174,9 +176,10 @@ def spread(calls: Sequence[Call], replicas: int) -> list[Call]:
 
 def open_tasks(case: dict, *, stage: int | None = None, kind: str | None = "review") -> list[dict]:
     return [
-        t for t in case["tasks"]
+        t
+        for t in case["tasks"]
         if t["status"] == "open" and (stage is None or t["stage"] == stage) and (kind is None or t["kind"] == kind)
-    ]  # fmt: skip
+    ]
 
 
 def only_open_task(case: dict, role: str) -> dict:
@@ -232,10 +235,11 @@ class Database:
         """
         if not task_ids:
             found = self.rows(
-                sa.text("SELECT id FROM approval_tasks WHERE status = 'open' AND case_id IN :case_ids ORDER BY id")
-                .bindparams(sa.bindparam("case_ids", expanding=True)),
+                sa.text(
+                    "SELECT id FROM approval_tasks WHERE status = 'open' AND case_id IN :case_ids ORDER BY id"
+                ).bindparams(sa.bindparam("case_ids", expanding=True)),
                 case_ids=list(case_ids),
-            )  # fmt: skip
+            )
             task_ids = [row.id for row in found]
         statement = sa.text("UPDATE approval_tasks SET due_at = :due WHERE id = :id AND status = 'open'").bindparams(
             sa.bindparam("due", type_=sa.DateTime(timezone=True))

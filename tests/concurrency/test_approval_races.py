@@ -58,11 +58,23 @@ def test_approve_and_reject_of_one_task_at_the_same_moment_let_exactly_one_win(s
         case_id = service.decide()["case_id"]
         task = _owner_task(service, case_id)
         calls = [
-            Call("u-am-04", "POST", f"/v1/approvals/{task['id']}/approve", {},
-                 replica=round_number % REPLICAS, label="approve"),
-            Call("u-am-04", "POST", f"/v1/approvals/{task['id']}/reject", {"note": "Not worth the margin."},
-                 replica=(round_number + 1) % REPLICAS, label="reject"),
-        ]  # fmt: skip
+            Call(
+                "u-am-04",
+                "POST",
+                f"/v1/approvals/{task['id']}/approve",
+                {},
+                replica=round_number % REPLICAS,
+                label="approve",
+            ),
+            Call(
+                "u-am-04",
+                "POST",
+                f"/v1/approvals/{task['id']}/reject",
+                {"note": "Not worth the margin."},
+                replica=(round_number + 1) % REPLICAS,
+                label="reject",
+            ),
+        ]
 
         race = service.race(calls)
 

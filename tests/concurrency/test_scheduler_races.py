@@ -94,9 +94,10 @@ def test_approvals_racing_the_escalation_scheduler_never_fail_and_escalate_each_
     # may not approve stage 3, so a case can be held for want of an eligible executive.)
     for case_id in all_cases:
         unapproved = [
-            tuple(t) for t in db.tasks(case_id)
+            tuple(t)
+            for t in db.tasks(case_id)
             if t.kind == "review" and t.stage in (1, 2) and t.escalates_task_id is None and t.status != "approved"
-        ]  # fmt: skip
+        ]
         assert not unapproved, f"case {case_id}: tasks approved with a 200 that are not approved: {unapproved}"
         case = service.case(case_id)
         assert not (case["status"] == "in_review" and case["current_stage"] in (1, 2)), {

@@ -1,7 +1,6 @@
 """The committed API contract is the app's contract."""
 
 import importlib.util
-import json
 import re
 import subprocess
 import sys
@@ -67,8 +66,10 @@ def test_every_operation_has_a_stable_id_and_authentication() -> None:
     assert len(ids) == len(set(ids))
     assert schema["paths"]["/v1/save-cases"]["post"]["security"] == [{"apiToken": []}, {"webhookSignature": []}]
     assert schema["components"]["securitySchemes"]["apiToken"] == {
-        "type": "http", "scheme": "bearer", "description": "A person's or an integration's API token."
-    }  # fmt: skip
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A person's or an integration's API token.",
+    }
 
 
 def test_every_operation_has_tags_a_summary_and_its_error_responses() -> None:

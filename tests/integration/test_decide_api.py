@@ -34,8 +34,11 @@ def test_decide_examples_give_the_outcomes_the_examples_state(
 def test_decide_replay_returns_the_stored_decision(http: httpx.Client) -> None:
     case = load_example("service-recovery")
     first = http.post("/v1/save-cases", json=case)
-    again = http.post("/v1/save-cases", content=httpx.Request("POST", "/", json=case).content.replace(b",", b", "),
-                      headers={"content-type": "application/json"})
+    again = http.post(
+        "/v1/save-cases",
+        content=httpx.Request("POST", "/", json=case).content.replace(b",", b", "),
+        headers={"content-type": "application/json"},
+    )
 
     assert first.status_code == 201
     assert again.status_code == 200

@@ -36,7 +36,9 @@ def _rows(database_url: str) -> list[tuple]:
 @pytest.fixture
 def recorded(http: httpx.Client, database_url: str) -> list[tuple]:
     for n, example in enumerate(("service-recovery", "pause-unclear")):
-        assert http.post("/v1/save-cases", json={**load_example(example), "event_id": f"evt-log-{n}"}).status_code == 201
+        assert (
+            http.post("/v1/save-cases", json={**load_example(example), "event_id": f"evt-log-{n}"}).status_code == 201
+        )
     rows = _rows(database_url)
     assert len(rows) == 2
     return rows
@@ -51,7 +53,9 @@ def recorded(http: httpx.Client, database_url: str) -> list[tuple]:
         "DELETE FROM decisions WHERE outcome = 'route'",
     ],
 )
-def test_updates_and_deletes_are_rejected_by_the_database(database_url: str, recorded: list[tuple], statement: str) -> None:
+def test_updates_and_deletes_are_rejected_by_the_database(
+    database_url: str, recorded: list[tuple], statement: str
+) -> None:
     verb = statement.split()[0]
     with raw_connection(database_url) as conn:
         cursor = conn.cursor()
@@ -64,7 +68,9 @@ def test_updates_and_deletes_are_rejected_by_the_database(database_url: str, rec
     assert _rows(database_url) == recorded
 
 
-def test_inserting_stays_possible_after_a_rejected_change(http: httpx.Client, database_url: str, recorded: list[tuple]) -> None:
+def test_inserting_stays_possible_after_a_rejected_change(
+    http: httpx.Client, database_url: str, recorded: list[tuple]
+) -> None:
     with raw_connection(database_url) as conn, pytest.raises((sqlite3.DatabaseError, psycopg.Error)):
         conn.cursor().execute("DELETE FROM decisions")
         conn.commit()

@@ -11,7 +11,7 @@ import httpx
 from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import BySourceToken, DECISION_TIME, ROOT, load_example
+from tests.conftest import DECISION_TIME, ROOT, BySourceToken, load_example
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
 
@@ -40,7 +40,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_for(predicate, *, timeout: float = 20.0):  # noqa: ANN001, ANN202
+def _wait_for(predicate, *, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while not (result := predicate()):
         if time.monotonic() > deadline:
@@ -51,10 +51,17 @@ def _wait_for(predicate, *, timeout: float = 20.0):  # noqa: ANN001, ANN202
 
 def _settings(database_url: str, opa_binary: Path, tmp_path: Path, opa_url: str | None) -> Settings:
     return Settings(
-        database_url=database_url, opa_url=opa_url, opa_binary=opa_binary, policy_dir=ROOT / "policies",
-        bundle_dir=tmp_path / "bundle", opa_timeout_seconds=1.0, opa_retries=1, opa_watch_interval_seconds=0.1,
-        migrate_on_start=False, background_jobs=False,
-    )  # fmt: skip
+        database_url=database_url,
+        opa_url=opa_url,
+        opa_binary=opa_binary,
+        policy_dir=ROOT / "policies",
+        bundle_dir=tmp_path / "bundle",
+        opa_timeout_seconds=1.0,
+        opa_retries=1,
+        opa_watch_interval_seconds=0.1,
+        migrate_on_start=False,
+        background_jobs=False,
+    )
 
 
 def _case(event_id: str) -> dict:
@@ -62,11 +69,19 @@ def _case(event_id: str) -> dict:
 
 
 def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
-    database_url: str, service_token: str, source_tokens: dict[str, str], opa_binary: Path, tmp_path: Path, policy_bundle: tuple[Path, str]
+    database_url: str,
+    service_token: str,
+    source_tokens: dict[str, str],
+    opa_binary: Path,
+    tmp_path: Path,
+    policy_bundle: tuple[Path, str],
 ) -> None:
     before = _opa_children()
     app = create_app(settings=_settings(database_url, opa_binary, tmp_path, None), clock=FixedClock(DECISION_TIME))
-    with serve(app) as url, httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http:
+    with (
+        serve(app) as url,
+        httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http,
+    ):
         embedded = app.state.embedded_opa
         first_pid = embedded.pid
         assert _opa_children() - before == {first_pid}
@@ -94,11 +109,21 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
 
 
 def test_with_opa_url_the_service_starts_no_opa_of_its_own(
-    database_url: str, service_token: str, source_tokens: dict[str, str], opa_binary: Path, tmp_path: Path, opa_server: OpaProcess
+    database_url: str,
+    service_token: str,
+    source_tokens: dict[str, str],
+    opa_binary: Path,
+    tmp_path: Path,
+    opa_server: OpaProcess,
 ) -> None:
     before = _opa_children()
-    app = create_app(settings=_settings(database_url, opa_binary, tmp_path, opa_server.url), clock=FixedClock(DECISION_TIME))
-    with serve(app) as url, httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http:
+    app = create_app(
+        settings=_settings(database_url, opa_binary, tmp_path, opa_server.url), clock=FixedClock(DECISION_TIME)
+    )
+    with (
+        serve(app) as url,
+        httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http,
+    ):
         assert app.state.embedded_opa is None
         assert http.post("/v1/save-cases", json=_case("evt-external")).status_code == 201
         policy = http.get("/v1/policy").json()

@@ -27,9 +27,13 @@ from tests.support.opa_process import OpaProcess
 def service(database_url: str, token: str, tmp_path: Path, opa_url: str, **overrides: object) -> Iterator[httpx.Client]:
     """The service on its own Uvicorn, pointed at the OPA this test controls."""
     settings = Settings(
-        database_url=database_url, opa_url=opa_url, migrate_on_start=False, bundle_dir=tmp_path / "bundle",
-        background_jobs=False, **{"opa_timeout_seconds": 1.0, "opa_retries": 1, **overrides},
-    )  # fmt: skip
+        database_url=database_url,
+        opa_url=opa_url,
+        migrate_on_start=False,
+        bundle_dir=tmp_path / "bundle",
+        background_jobs=False,
+        **{"opa_timeout_seconds": 1.0, "opa_retries": 1, **overrides},
+    )
     with (
         serve(create_app(settings=settings, clock=FixedClock(DECISION_TIME))) as url,
         httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client,
@@ -54,7 +58,9 @@ def _case(event_id: str) -> dict:
 def _assert_failed_attempt_logged(logs: JsonLines, *, code: str) -> None:
     """The attempt is in the log as a failure, and nothing in the log claims a decision for it."""
     lines = logs.snapshot()
-    request_ids = {line["request_id"] for line in lines if line.get("path") == "/v1/save-cases" and line["status"] == 503}
+    request_ids = {
+        line["request_id"] for line in lines if line.get("path") == "/v1/save-cases" and line["status"] == 503
+    }
     assert len(request_ids) == 1, lines
     of_request = [line for line in lines if line.get("request_id") in request_ids]
     failures = [line for line in of_request if line["level"] in ("WARNING", "ERROR") and line.get("code") == code]
@@ -63,7 +69,7 @@ def _assert_failed_attempt_logged(logs: JsonLines, *, code: str) -> None:
     assert not any("decision_id" in line for line in of_request), "a failed attempt is not logged as a decision"
 
 
-def _wait_for(predicate, *, timeout: float = 15.0):  # noqa: ANN001, ANN202
+def _wait_for(predicate, *, timeout: float = 15.0):
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -143,7 +149,9 @@ def silent_server() -> Iterator[str]:
 def test_opa_that_never_answers_times_out_into_a_503(
     silent_server: str, database_url: str, service_token: str, tmp_path: Path
 ) -> None:
-    with service(database_url, service_token, tmp_path, silent_server, opa_timeout_seconds=0.3, opa_retries=0) as client:
+    with service(
+        database_url, service_token, tmp_path, silent_server, opa_timeout_seconds=0.3, opa_retries=0
+    ) as client:
         with captured_logs() as logs:
             started = time.monotonic()
             response = client.post("/v1/save-cases", json=_case("evt-timeout"))

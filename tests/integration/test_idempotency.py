@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from pydantic import SecretStr
 
-from app.signing import sign as webhook_signature
 from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
+from app.signing import sign as webhook_signature
 from tests.conftest import load_example
 from tests.integration.conftest import count_rows
 from tests.support.live_server import serve
@@ -138,12 +138,21 @@ def test_a_resent_signed_webhook_replays_and_a_changed_one_conflicts(
     def signed(client: httpx.Client, body: dict, *, offset: int) -> httpx.Response:
         raw = json.dumps(body).encode()
         timestamp = str(int(clock.now().timestamp()) + offset)
-        return client.post("/v1/save-cases", content=raw, headers={
-            "content-type": "application/json", "X-Webhook-Source": "salesforce", "X-Webhook-Timestamp": timestamp,
-            "X-Webhook-Signature": webhook_signature(secret="s3cret", timestamp=timestamp, body=raw),
-        })  # fmt: skip
+        return client.post(
+            "/v1/save-cases",
+            content=raw,
+            headers={
+                "content-type": "application/json",
+                "X-Webhook-Source": "salesforce",
+                "X-Webhook-Timestamp": timestamp,
+                "X-Webhook-Signature": webhook_signature(secret="s3cret", timestamp=timestamp, body=raw),
+            },
+        )
 
-    with serve(create_app(settings=signed_settings, clock=clock)) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with (
+        serve(create_app(settings=signed_settings, clock=clock)) as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
         first = signed(client, case, offset=0)
         again = signed(client, case, offset=30)
         changed = signed(client, {**case, "trigger": "churn_risk"}, offset=60)

@@ -16,9 +16,13 @@ def _lines_of(logs: JsonLines, request_id: str) -> list[dict]:
 
 def _request_id(logs: JsonLines, method: str, path: str, status: int, nth: int = 0) -> str:
     access = [
-        line for line in logs.snapshot()
-        if line["logger"] == "app.access" and line["method"] == method and line["path"] == path and line["status"] == status
-    ]  # fmt: skip
+        line
+        for line in logs.snapshot()
+        if line["logger"] == "app.access"
+        and line["method"] == method
+        and line["path"] == path
+        and line["status"] == status
+    ]
     return access[nth]["request_id"]
 
 
@@ -52,7 +56,9 @@ def test_every_line_of_a_decide_request_carries_its_decision_id(http: httpx.Clie
     assert recorded["opa_decision_id"] == first.json()["opa_decision_id"]
 
 
-def test_concurrent_requests_log_their_own_decision_ids(live_url: str, service_token: str, log_lines: JsonLines) -> None:
+def test_concurrent_requests_log_their_own_decision_ids(
+    live_url: str, service_token: str, log_lines: JsonLines
+) -> None:
     headers = {"Authorization": f"Bearer {service_token}"}
 
     def post(n: int) -> httpx.Response:

@@ -11,7 +11,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
 from app.policy.bundle import build_bundle
-from tests.conftest import BySourceToken, DECISION_TIME, ROOT, load_example
+from tests.conftest import DECISION_TIME, ROOT, BySourceToken, load_example
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
 
@@ -58,7 +58,16 @@ def test_listing_is_newest_first_with_ties_broken_by_id(http: httpx.Client, deci
     assert page["limit"] == 50 and page["offset"] == 0
     assert _ids(page) == _newest_first(decided)
     item = page["items"][0]
-    assert set(item) == {"id", "source", "event_id", "account_id", "outcome", "policy_revision", "decision_time", "recorded_at"}
+    assert set(item) == {
+        "id",
+        "source",
+        "event_id",
+        "account_id",
+        "outcome",
+        "policy_revision",
+        "decision_time",
+        "recorded_at",
+    }
 
 
 def test_paging_walks_every_decision_once(http: httpx.Client, decided: list[dict]) -> None:
@@ -147,7 +156,8 @@ def test_filter_by_policy_revision_separates_revisions(
     clock: FixedClock,
     database_url: str,
     settings: Settings,
-    service_token: str, source_tokens: dict[str, str],
+    service_token: str,
+    source_tokens: dict[str, str],
     policy_bundle: tuple[Path, str],
     opa_binary: Path,
     tmp_path: Path,
@@ -164,9 +174,10 @@ def test_filter_by_policy_revision_separates_revisions(
     opa.start()
     try:
         other_settings = settings.model_copy(update={"opa_url": opa.url})
-        with serve(create_app(settings=other_settings, clock=clock)) as url, httpx.Client(
-            base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)
-        ) as other:
+        with (
+            serve(create_app(settings=other_settings, clock=clock)) as url,
+            httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as other,
+        ):
             second = _decide(other, clock, "service-recovery", "acct-R", 0, 101)
             assert other.get("/v1/policy").json()["revision"] == revision
     finally:
@@ -216,7 +227,9 @@ def test_reads_need_a_token(live_url: str, decided: list[dict]) -> None:
         assert anonymous.get("/v1/decisions", headers={"Authorization": "Bearer nonsense"}).status_code == 401
 
 
-def test_policy_health_and_readiness(http: httpx.Client, opa_server: OpaProcess, policy_bundle: tuple[Path, str]) -> None:
+def test_policy_health_and_readiness(
+    http: httpx.Client, opa_server: OpaProcess, policy_bundle: tuple[Path, str]
+) -> None:
     policy = http.get("/v1/policy")
     assert policy.status_code == 200
     assert policy.json() == {

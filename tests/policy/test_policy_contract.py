@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from app.cases.schemas import SaveCaseCreate
 from app.cases.evidence import assemble_evidence
+from app.cases.schemas import SaveCaseCreate
 from app.policy.bundle import build_bundle, policy_revision
 from app.policy.schemas import PolicyDecision
 from tests.conftest import DECISION_TIME, ROOT, load_example
@@ -36,10 +36,21 @@ def _eval(opa_binary: Path, bundle: Path, policy_input: dict, tmp_path: Path) ->
     input_file = tmp_path / "input.json"
     input_file.write_text(json.dumps(policy_input), encoding="utf-8")
     result = subprocess.run(
-        [str(opa_binary), "eval", "--format", "json", "--bundle", str(bundle), "--input", str(input_file),
-         "data.retention.decision"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            str(opa_binary),
+            "eval",
+            "--format",
+            "json",
+            "--bundle",
+            str(bundle),
+            "--input",
+            str(input_file),
+            "data.retention.decision",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout)["result"][0]["expressions"][0]["value"]
 
 
@@ -68,9 +79,15 @@ def test_assembled_evidence_matches_the_input_schema(name: str) -> None:
     ],
 )
 def test_opa_eval_of_each_example_gives_the_stated_outcome(
-    name: str, outcome: str, tier: str | None, chain: list, pause_reasons: list, opa_binary: Path,
-    policy_bundle: tuple[Path, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    name: str,
+    outcome: str,
+    tier: str | None,
+    chain: list,
+    pause_reasons: list,
+    opa_binary: Path,
+    policy_bundle: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
     decision = _eval(opa_binary, policy_bundle[0], _policy_input(name), tmp_path)
     assert decision["outcome"] == outcome
     assert [stage["roles"] for stage in decision["approval_chain"]] == chain
@@ -83,9 +100,7 @@ def test_opa_eval_of_each_example_gives_the_stated_outcome(
         assert decision["missing_evidence"] == ["account.gross_margin_pct"]
 
 
-def test_a_threshold_change_in_data_changes_routing_without_rego_changes(
-    opa_binary: Path, tmp_path: Path
-) -> None:
+def test_a_threshold_change_in_data_changes_routing_without_rego_changes(opa_binary: Path, tmp_path: Path) -> None:
     policy_input = _policy_input("service-recovery")
     copy = tmp_path / "policies"
     shutil.copytree(POLICIES, copy)
@@ -101,7 +116,8 @@ def test_a_threshold_change_in_data_changes_routing_without_rego_changes(
         ["account_owner"]
     ]
     assert [s["roles"] for s in _eval(opa_binary, after, policy_input, tmp_path)["approval_chain"]] == [
-        ["account_owner"], ["finance"]
+        ["account_owner"],
+        ["finance"],
     ]
     assert revision_before != revision_after
     assert sorted(p.name for p in copy.rglob("*.rego")) == sorted(p.name for p in POLICIES.rglob("*.rego"))
@@ -141,9 +157,15 @@ def test_the_input_schema_refuses_what_the_policy_cannot_read() -> None:
     ],
 )
 def test_opa_eval_gives_each_example_its_deadline_and_escalation(
-    name: str, sla_hours: int, escalation: str, reason_class: str, save_path: str | None, opa_binary: Path,
-    policy_bundle: tuple[Path, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    name: str,
+    sla_hours: int,
+    escalation: str,
+    reason_class: str,
+    save_path: str | None,
+    opa_binary: Path,
+    policy_bundle: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
     decision = _eval(opa_binary, policy_bundle[0], _policy_input(name), tmp_path)
     assert {stage["sla_hours"] for stage in decision["approval_chain"]} == {sla_hours}
     assert [stage["stage"] for stage in decision["approval_chain"]] == list(
@@ -156,7 +178,9 @@ def test_opa_eval_gives_each_example_its_deadline_and_escalation(
     PolicyDecision.model_validate(decision)
 
 
-def test_the_decision_time_sent_decides_staleness(opa_binary: Path, policy_bundle: tuple[Path, str], tmp_path: Path) -> None:
+def test_the_decision_time_sent_decides_staleness(
+    opa_binary: Path, policy_bundle: tuple[Path, str], tmp_path: Path
+) -> None:
     case = SaveCaseCreate.model_validate_json(json.dumps(load_example("price-discount")))
     # Evidence from 2026-11-18T08:00Z is 14 days and 1 hour old on 2026-12-02T09:00Z.
     later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -277,9 +301,14 @@ def test_a_case_missing_its_evidence_validates_and_pauses_listing_every_gap(
     ],
 )
 def test_edge_evidence_changes_the_service_recovery_decision(
-    change: dict, outcome: str, pause_reasons: list, violations: list, opa_binary: Path,
-    policy_bundle: tuple[Path, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    change: dict,
+    outcome: str,
+    pause_reasons: list,
+    violations: list,
+    opa_binary: Path,
+    policy_bundle: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
     raw = load_example("service-recovery")
     for key, value in change.items():
         if isinstance(value, dict):
@@ -291,8 +320,10 @@ def test_edge_evidence_changes_the_service_recovery_decision(
     jsonschema.validate(policy_input, _schema("input.schema.json"))
     decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
     assert (decision["outcome"], decision["pause_reasons"], decision["violations"]) == (
-        outcome, pause_reasons, violations,
-    )  # fmt: skip
+        outcome,
+        pause_reasons,
+        violations,
+    )
     assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
 
 

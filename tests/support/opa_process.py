@@ -27,11 +27,22 @@ class OpaProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(self.binary), "run", "--server", "--addr", f"127.0.0.1:{self.port}", "--bundle", str(self.bundle),
-             "--log-level", "error", "--set", "decision_logs.console=true"],
+            [
+                str(self.binary),
+                "run",
+                "--server",
+                "--addr",
+                f"127.0.0.1:{self.port}",
+                "--bundle",
+                str(self.bundle),
+                "--log-level",
+                "error",
+                "--set",
+                "decision_logs.console=true",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 15
         while True:
             try:

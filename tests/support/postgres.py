@@ -16,7 +16,9 @@ from pathlib import Path
 def _pg_bin() -> Path:
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if not candidates:
-        raise RuntimeError("PostgreSQL server binaries not found; scripts/test.sh installs them (apt-get install postgresql)")
+        raise RuntimeError(
+            "PostgreSQL server binaries not found; scripts/test.sh installs them (apt-get install postgresql)"
+        )
     return Path(candidates[-1]).parent
 
 
@@ -42,12 +44,22 @@ def throwaway_postgres() -> Iterator[str]:
     try:
         run(str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
         run(
-            str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(workdir / "server.log"), "-w", "-t", "60",
-            "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-l",
+            str(workdir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             "start",
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 30
-        while subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True).returncode:
+        while subprocess.run(
+            [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+        ).returncode:
             if time.monotonic() > deadline:
                 raise RuntimeError("PostgreSQL did not accept connections within 30s")
             time.sleep(0.1)

@@ -45,10 +45,20 @@ def _base_env(database_url: str, extra: Mapping[str, str] | None = None) -> dict
 
 # Settings a developer's shell may export; the tests set every one they need explicitly.
 _SERVICE_VARIABLES = {
-    "DATABASE_URL", "OPA_URL", "OPA_BINARY", "POLICY_DIR", "BUNDLE_DIR", "MIGRATE_ON_START", "SEED_DIRECTORY_FILE",
-    "CRM_NOTIFY_URL", "BACKGROUND_JOBS", "SCHEDULER_INTERVAL_SECONDS", "OUTBOX_INTERVAL_SECONDS", "LOG_LEVEL",
+    "DATABASE_URL",
+    "OPA_URL",
+    "OPA_BINARY",
+    "POLICY_DIR",
+    "BUNDLE_DIR",
+    "MIGRATE_ON_START",
+    "SEED_DIRECTORY_FILE",
+    "CRM_NOTIFY_URL",
+    "BACKGROUND_JOBS",
+    "SCHEDULER_INTERVAL_SECONDS",
+    "OUTBOX_INTERVAL_SECONDS",
+    "LOG_LEVEL",
     "WEBHOOK_SECRETS",
-}  # fmt: skip
+}
 
 
 class ServiceProcess:

@@ -64,9 +64,16 @@ async def _open_review(session: AsyncSession, case: SaveCase) -> dict[str, str]:
 
 async def _act(session: AsyncSession, policy: PolicyClient, task_id: str, actor: str, action: TaskAction) -> SaveCase:
     return await actions.act_on_task(
-        session=session, task_id=task_id, actor_id=actor, token_id=None, action=action, note="because",
-        now=DECISION_TIME, targets=policy, crm_url="http://crm.invalid/hook",
-    )  # fmt: skip
+        session=session,
+        task_id=task_id,
+        actor_id=actor,
+        token_id=None,
+        action=action,
+        note="because",
+        now=DECISION_TIME,
+        targets=policy,
+        crm_url="http://crm.invalid/hook",
+    )
 
 
 def test_the_transition_tables_cover_every_status_and_final_statuses_go_nowhere() -> None:
@@ -81,7 +88,12 @@ def test_a_move_outside_the_table_is_a_conflict_naming_the_current_state() -> No
     case = SaveCase(id="c", status="authorized", current_stage=None, current_decision_id="d", hold_reason=None)
     with pytest.raises(Conflict) as refused:
         move_case(case, CaseStatus.IN_REVIEW)
-    assert refused.value.current == {"status": "authorized", "current_stage": None, "decision_id": "d", "hold_reason": None}
+    assert refused.value.current == {
+        "status": "authorized",
+        "current_stage": None,
+        "decision_id": "d",
+        "hold_reason": None,
+    }
     assert case.status == "authorized"
 
 
@@ -106,7 +118,9 @@ async def test_a_routed_case_walks_its_chain_to_authorization(seeded: AsyncSessi
         await _act(seeded, policy, executive, "u-exec-01", TaskAction.APPROVE)
 
 
-async def test_a_reject_cancels_the_other_open_tasks_and_ends_the_case(seeded: AsyncSession, policy: PolicyClient) -> None:
+async def test_a_reject_cancels_the_other_open_tasks_and_ends_the_case(
+    seeded: AsyncSession, policy: PolicyClient
+) -> None:
     case = await _decide(seeded, policy, "price-discount")
     owner = (await _open_review(seeded, case))["account_owner"]
     await _act(seeded, policy, owner, "u-am-04", TaskAction.APPROVE)
@@ -121,7 +135,9 @@ async def test_a_reject_cancels_the_other_open_tasks_and_ends_the_case(seeded: A
         await _act(seeded, policy, stage2["revops"], "u-revops-01", TaskAction.APPROVE)
 
 
-async def test_the_requester_and_strangers_are_refused_without_a_change(seeded: AsyncSession, policy: PolicyClient) -> None:
+async def test_the_requester_and_strangers_are_refused_without_a_change(
+    seeded: AsyncSession, policy: PolicyClient
+) -> None:
     case = await _decide(seeded, policy, "price-discount")
     owner = (await _open_review(seeded, case))["account_owner"]
 
