@@ -3,7 +3,10 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+# Every model, so the metadata names every table (autogenerate compares against it).
 import app.approvals.models
+import app.auth.models
+import app.cases.models
 import app.decisions.models
 import app.directory.models
 import app.notifications.models  # noqa: F401
