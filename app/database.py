@@ -4,7 +4,8 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Conflict, DatabaseUnavailable, ServiceError
+from app.errors import Conflict, DatabaseUnavailable
 from app.observability import decision_id_var
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front, so concurrent writers queue on the
-    # busy timeout instead of failing to upgrade a read snapshot.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy timeout instead of failing to upgrade a read snapshot. Read sessions
+    # begin DEFERRED: in WAL mode a reader takes no lock at all.
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -95,7 +98,13 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that write: on SQLite each takes this process's writer turn and begins IMMEDIATE."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that only read: no writer turn, and on SQLite a deferred transaction."""
+    return async_sessionmaker(engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False)
 
 
 # SQLite has one writer, and every transaction begins IMMEDIATE. Requests of this
@@ -126,13 +135,6 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except SQLAlchemyError as exc:
             await session.rollback()
             raise _unavailable(exc, "The database could not be read or written; nothing was recorded.") from exc
-        except ServiceError as exc:
-            await session.rollback()
-            if exc.status_code >= 500:
-                # A failed attempt is logged as such, never under the id of a decision it did not record.
-                decision_id_var.set(None)
-                logger.warning("request failed; nothing was recorded", extra={"code": exc.code, "error": exc.message})
-            raise
         except BaseException:
             await session.rollback()
             raise
@@ -144,6 +146,40 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except SQLAlchemyError as exc:
             await session.rollback()
             raise _unavailable(exc, "The database could not be written; nothing was recorded.") from exc
+
+
+@asynccontextmanager
+async def read_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Yield a session for reads; it holds no writer turn, and its transaction ends with it.
+
+    Closing (not rolling back) ends the transaction and detaches what was read with
+    its attributes loaded, so a replayed decision can still be returned.
+    """
+    async with factory() as session:
+        try:
+            yield session
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc, "The database could not be read.") from exc
+        finally:
+            await session.close()
+
+
+@dataclass(frozen=True)
+class Database:
+    """The two ways a request uses the database: short reads, and one write transaction.
+
+    A use-case that must ask OPA reads first, asks, and only then writes, so no
+    database lock or SQLite writer turn is ever held across a call to OPA.
+    """
+
+    writer: async_sessionmaker[AsyncSession]
+    reader: async_sessionmaker[AsyncSession]
+
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return read_scope(self.reader)
+
+    def write(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return session_scope(self.writer)
 
 
 def _lost_race() -> Conflict:

@@ -18,7 +18,7 @@ from app.approvals import scheduler
 from app.background import Periodic
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
-from app.database import create_engine, create_session_factory
+from app.database import Database, create_engine, create_read_session_factory, create_session_factory
 from app.directory.seed import load_seed
 from app.errors import ServiceError
 from app.migrations_runner import upgrade_to_head
@@ -37,6 +37,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade_to_head, settings.database_url)
     engine = create_engine(settings.database_url)
     app.state.session_factory = create_session_factory(engine)
+    app.state.database = Database(writer=app.state.session_factory, reader=create_read_session_factory(engine))
     embedded: EmbeddedOpa | None = None
     if settings.opa_url:
         opa_url = settings.opa_url

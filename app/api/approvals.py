@@ -4,9 +4,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import ClockDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import ClockDep, DatabaseDep, PolicyDep, PrincipalDep, ReadSessionDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.approvals import actions, inbox
+from app.approvals.context import WorkflowContext
 from app.approvals.progression import TaskAction
 from app.approvals.schemas import InboxRead, TaskActionCreate, TaskAssignCreate, TaskRead
 from app.auth.principal import require_admin, require_person
@@ -43,7 +44,7 @@ _ACTION_RESPONSES = error_responses(
 )
 async def list_my_approvals(
     principal: PrincipalDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     assignee: Annotated[
         Literal["me"], Query(description="Whose inbox: only `me` (your tasks and those delegated to you).")
@@ -62,23 +63,26 @@ def _action_route(action: TaskAction, *, path: str, operation_id: str, summary: 
         task_id: str,
         body: TaskActionCreate,
         principal: PrincipalDep,
-        session: SessionDep,
+        database: DatabaseDep,
         policy: PolicyDep,
         clock: ClockDep,
         settings: SettingsDep,
     ) -> SaveCaseRead:
-        case = await actions.act_on_task(
-            session=session,
-            task_id=task_id,
-            actor_id=require_person(principal),
-            token_id=principal.token_id,
-            action=action,
-            note=body.note,
-            now=clock.now(),
-            targets=policy,
-            crm_url=settings.crm_notify_url,
-        )
-        return await reads.case_read(session=session, case=case)
+        actor_id = require_person(principal)
+        # Asked before the transaction opens: no lock or writer turn waits on OPA.
+        ctx = WorkflowContext(targets=await policy.known_escalation_targets(), crm_url=settings.crm_notify_url)
+        async with database.write() as session:
+            case = await actions.act_on_task(
+                session=session,
+                task_id=task_id,
+                actor_id=actor_id,
+                token_id=principal.token_id,
+                action=action,
+                note=body.note,
+                now=clock.now(),
+                ctx=ctx,
+            )
+            return await reads.case_read(session=session, case=case)
 
     act.__doc__ = doc
     act.__name__ = operation_id

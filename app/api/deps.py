@@ -11,7 +11,7 @@ from app.api.auth import principal_from_token, principal_from_webhook
 from app.auth.principal import Principal, TokenKind
 from app.clock import Clock
 from app.config import Settings
-from app.database import session_scope
+from app.database import Database, read_scope, session_scope
 from app.errors import Forbidden
 from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
@@ -22,6 +22,16 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     # session_scope so it rolls back and turns a database error into a 503.
     async with session_scope(request.app.state.session_factory) as session:
         yield session
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with read_scope(request.app.state.database.reader) as session:
+        yield session
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
 
 
 def _policy(request: Request) -> PolicyClient:
@@ -47,6 +57,10 @@ def _embedded_opa(request: Request) -> EmbeddedOpa | None:
 # scope="function": the commit runs before the response is sent, so a failed
 # commit becomes a 503 instead of a change the database never recorded.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+# Reads only: no writer turn, nothing to commit.
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+# For use-cases that ask OPA between a read and a write: they open each transaction themselves.
+DatabaseDep = Annotated[Database, Depends(_database)]
 PolicyDep = Annotated[PolicyClient, Depends(_policy)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
@@ -78,8 +92,10 @@ _TimestampDoc = Annotated[
 ]
 
 
-async def _any_token(request: Request, session: SessionDep, _token: _TokenDoc) -> Principal:
-    return await principal_from_token(session=session, request=request)
+async def _any_token(request: Request, database: DatabaseDep, _token: _TokenDoc) -> Principal:
+    # Its own short read, so that resolving the caller never starts the request's write transaction.
+    async with database.read() as session:
+        return await principal_from_token(session=session, request=request)
 
 
 async def _principal(principal: Annotated[Principal, Depends(_any_token)]) -> Principal:
@@ -90,7 +106,7 @@ async def _principal(principal: Annotated[Principal, Depends(_any_token)]) -> Pr
 
 async def _integration(
     request: Request,
-    session: SessionDep,
+    database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
     _token: _TokenDoc,
@@ -100,7 +116,11 @@ async def _integration(
 ) -> Principal:
     """A CRM webhook signed with its source's secret, or a caller with a service token."""
     signed = principal_from_webhook(settings=settings, request=request, body=await request.body(), now=clock.now())
-    principal = signed or await principal_from_token(session=session, request=request)
+    if signed is not None:
+        principal = signed
+    else:
+        async with database.read() as session:
+            principal = await principal_from_token(session=session, request=request)
     if not principal.is_integration:
         raise Forbidden("Cases are decided by CRM webhooks (signed) or integrations with a service token.")
     return principal

@@ -1,6 +1,7 @@
 """One error vocabulary for every route: the JSON body, the declared responses, and the handlers that render them."""
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -10,8 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.errors import InvalidField, ServiceError
+from app.observability import decision_id_var
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorRead(BaseModel):
@@ -62,6 +67,10 @@ def _serializable(value: Any) -> Any:
 
 async def service_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
+    if exc.status_code >= 500:
+        # A failed attempt is logged as such, never under the id of a decision it did not record.
+        decision_id_var.set(None)
+        logger.warning("request failed; nothing was recorded", extra={"code": exc.code, "error": exc.message})
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, InvalidField):
         detail = [{"type": exc.code, "loc": ["body", *exc.loc], "msg": exc.message}]
@@ -93,18 +102,22 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _method_not_allowed(request: Request) -> Response:
-    """405 with an Allow header listing every method served at the path, not only the first route's."""
-    allowed: set[str] = set()
-    for route in request.app.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        methods = getattr(route, "methods", None)
-        if methods and match.name in ("FULL", "PARTIAL"):
-            allowed |= set(methods)
-    if "GET" in allowed:
-        allowed.add("HEAD")
+    """405 with an Allow header listing every method served at the path, not only the first route's.
+
+    Each method is tried against the app's routes through Starlette's public `matches`: FastAPI keeps
+    included routers as route groups, so the top-level routes carry no paths or methods of their own.
+    """
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)
+    ]
     return JSONResponse(
         status_code=405,
         content={"detail": "Method Not Allowed", "code": "method_not_allowed"},
-        headers={"Allow": ", ".join(sorted(allowed))},
+        headers={"Allow": ", ".join(allowed)},
     )

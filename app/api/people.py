@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from app.api.deps import ClockDep, PrincipalDep, SessionDep
+from app.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
 from app.api.errors import error_responses
 from app.auth.principal import Principal, require_admin
 from app.directory import repository
@@ -46,7 +46,7 @@ async def put_person(
     response_model=list[PersonRead],
     responses=error_responses(401, 403, 503),
 )
-async def list_people(principal: PrincipalDep, session: SessionDep) -> list[PersonRead]:
+async def list_people(principal: PrincipalDep, session: ReadSessionDep) -> list[PersonRead]:
     """Everyone in the directory (administrators)."""
     require_admin(principal)
     return [PersonRead.model_validate(p) for p in await directory.list_people(session=session)]
@@ -59,7 +59,7 @@ async def list_people(principal: PrincipalDep, session: SessionDep) -> list[Pers
     response_model=PersonRead,
     responses=error_responses(401, 403, 404, 503),
 )
-async def get_person(person_id: str, principal: PrincipalDep, session: SessionDep) -> PersonRead:
+async def get_person(person_id: str, principal: PrincipalDep, session: ReadSessionDep) -> PersonRead:
     """One person (themself or administrators)."""
     self_or_admin(principal, person_id)
     return PersonRead.model_validate(await directory.get_person(session=session, person_id=person_id))
@@ -91,7 +91,7 @@ async def create_delegation(
     response_model=list[DelegationRead],
     responses=error_responses(401, 403, 503),
 )
-async def list_delegations(person_id: str, principal: PrincipalDep, session: SessionDep) -> list[DelegationRead]:
+async def list_delegations(person_id: str, principal: PrincipalDep, session: ReadSessionDep) -> list[DelegationRead]:
     """Delegations a person has given (themself or administrators)."""
     self_or_admin(principal, person_id)
     delegations = await directory.list_delegations(session=session, person_id=person_id)

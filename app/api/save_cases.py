@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import ClockDep, IntegrationDep, PolicyDep, PrincipalDep, SessionDep, SettingsDep
+from app.api.deps import ClockDep, DatabaseDep, IntegrationDep, PolicyDep, PrincipalDep, ReadSessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.cases import intake, reads, revisions
 from app.cases.read_schemas import SaveCaseRead
@@ -55,7 +55,7 @@ async def decide_save_case(
     request: Request,
     response: Response,
     principal: IntegrationDep,
-    session: SessionDep,
+    database: DatabaseDep,
     policy: PolicyDep,
     clock: ClockDep,
     settings: SettingsDep,
@@ -65,7 +65,7 @@ async def decide_save_case(
     A repeated event returns the stored decision.
     """
     result = await intake.decide_new_case(
-        session=session,
+        db=database,
         policy=policy,
         clock=clock,
         case_in=case,
@@ -83,7 +83,9 @@ async def decide_save_case(
     response_model=SaveCaseRead,
     responses=error_responses(401, 403, 404, 503),
 )
-async def get_save_case(case_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> SaveCaseRead:
+async def get_save_case(
+    case_id: str, principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep
+) -> SaveCaseRead:
     """A case with its current decision, the approver's evidence summary, its tasks and its timeline."""
     case = await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
     return await reads.case_read(session=session, case=case)
@@ -113,7 +115,7 @@ async def revise_save_case(
     request: Request,
     response: Response,
     principal: PrincipalDep,
-    session: SessionDep,
+    database: DatabaseDep,
     policy: PolicyDep,
     clock: ClockDep,
     settings: SettingsDep,
@@ -122,9 +124,8 @@ async def revise_save_case(
 
     The account and its owner come from the case and cannot be changed by a revision (422 naming the field).
     """
-    await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
     result = await revisions.revise_case(
-        session=session,
+        db=database,
         policy=policy,
         clock=clock,
         case_id=case_id,

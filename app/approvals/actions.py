@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import assignment, progression
 from app.approvals import repository as tasks_repository
-from app.approvals.context import TargetSource, context_for
+from app.approvals.context import WorkflowContext
 from app.approvals.models import ApprovalTask
 from app.approvals.progression import TaskAction
 from app.approvals.states import TaskStatus, task_state
@@ -51,8 +51,7 @@ async def act_on_task(
     action: TaskAction,
     note: str | None,
     now: datetime,
-    targets: TargetSource,
-    crm_url: str | None,
+    ctx: WorkflowContext,
 ) -> SaveCase:
     """Approve, reject or request changes on a task; of simultaneous actions on one task, one wins, the rest get 409."""
 
@@ -62,7 +61,6 @@ async def act_on_task(
             session, case=case, task=task, tasks=tasks, actor_id=actor_id, now=now
         )
         decision = await _decision(session, case=case)
-        ctx = await context_for(targets=targets, revision=decision.policy_revision, crm_url=crm_url)
         actor = Actor(person_id=actor_id, on_behalf_of=on_behalf_of, token_id=token_id)
         await progression.act(
             session,

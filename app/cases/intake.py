@@ -1,23 +1,32 @@
-"""A webhook's case: evidence, the policy, the decision log, then the workflow opens the save case."""
+"""A webhook's case: evidence, the policy, the decision log, then the workflow opens the save case.
+
+Three phases, so that no database lock or SQLite writer turn is held while OPA
+thinks: a short read (is this event a replay?), the policy with no transaction
+open, then one write transaction that records the decision and opens the case.
+"""
 
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import progression
-from app.approvals.context import context_for
+from app.approvals.context import WorkflowContext
 from app.auth.principal import Principal
 from app.cases import repository
 from app.cases.evidence import assemble_evidence
 from app.cases.models import SaveCase
 from app.cases.schemas import SaveCaseCreate
 from app.clock import Clock
+from app.database import Database
 from app.decisions import service as decision_log
 from app.decisions.models import Decision
 from app.decisions.service import DecideResult
 from app.errors import Forbidden
 from app.policy.client import PolicyClient
+from app.policy.schemas import PolicyInput, PolicyResult
 
 
 def check_source(*, principal: Principal, case: SaveCaseCreate) -> None:
@@ -28,30 +37,48 @@ def check_source(*, principal: Principal, case: SaveCaseCreate) -> None:
         )
 
 
-async def evaluate(
-    *,
-    session: AsyncSession,
-    policy: PolicyClient,
-    clock: Clock,
-    case_in: SaveCaseCreate,
-    raw_body: bytes,
-    case_id: str | None,
-) -> DecideResult:
-    """Assemble the evidence, ask the policy, and append the decision to the log."""
-    decision_id = str(uuid.uuid4())
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    """What the policy said about a case, before anything is written."""
+
+    decision_id: str
+    decision_time: datetime
+    policy_input: PolicyInput
+    result: PolicyResult
+    latency_ms: float
+    ctx: WorkflowContext
+
+
+async def evaluate(*, policy: PolicyClient, clock: Clock, case_in: SaveCaseCreate, crm_url: str | None) -> Evaluation:
+    """Assemble the evidence and ask the policy (and the revision's escalation targets); no database involved."""
     started = time.perf_counter()
     decision_time = clock.now()
     policy_input = assemble_evidence(case=case_in, decision_time=decision_time)
     result = await policy.decide(policy_input)
-    return await decision_log.record(
-        session=session,
-        decision_id=decision_id,
-        case=case_in,
-        raw_body=raw_body,
+    targets = await policy.escalation_targets(revision=result.revision)
+    return Evaluation(
+        decision_id=str(uuid.uuid4()),
+        decision_time=decision_time,
         policy_input=policy_input,
         result=result,
-        decision_time=decision_time,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        ctx=WorkflowContext(targets=targets, crm_url=crm_url),
+    )
+
+
+async def record(
+    session: AsyncSession, *, evaluation: Evaluation, case_in: SaveCaseCreate, raw_body: bytes, case_id: str | None
+) -> DecideResult:
+    """Append the evaluated decision to the log (or answer with a concurrent duplicate's)."""
+    return await decision_log.record(
+        session=session,
+        decision_id=evaluation.decision_id,
+        case=case_in,
+        raw_body=raw_body,
+        policy_input=evaluation.policy_input,
+        result=evaluation.result,
+        decision_time=evaluation.decision_time,
+        latency_ms=evaluation.latency_ms,
         case_id=case_id,
     )
 
@@ -63,7 +90,7 @@ def _new_case(decision: Decision) -> SaveCase:
         account_id=decision.account_id,
         owner_id=evidence["account"].get("owner_id"),
         requester_id=(evidence.get("requested_by") or {}).get("id"),
-        status="in_review",  # replaced by the first decision's outcome before the row is written
+        status="in_review",  # replaced by the first decision's outcome in the same transaction
         current_decision_id=decision.id,
         renewal_date=(evidence.get("contract") or {}).get("renewal_date"),
         created_at=decision.decision_time,
@@ -71,9 +98,20 @@ def _new_case(decision: Decision) -> SaveCase:
     )
 
 
+async def open_case(session: AsyncSession, *, evaluation: Evaluation, decision: Decision) -> SaveCase:
+    """Open the save case of a new decision and its first tasks."""
+    case = _new_case(decision)
+    repository.add(session, case)
+    await session.flush()  # the case row exists before the rows that refer to it
+    await progression.start(
+        session, case=case, decision=decision, tasks=[], now=decision.decision_time, ctx=evaluation.ctx, initial=True
+    )
+    return case
+
+
 async def decide_new_case(
     *,
-    session: AsyncSession,
+    db: Database,
     policy: PolicyClient,
     clock: Clock,
     case_in: SaveCaseCreate,
@@ -83,20 +121,13 @@ async def decide_new_case(
 ) -> DecideResult:
     """Decide a webhook's case and open its save case; a replay returns the stored decision and opens nothing."""
     check_source(principal=principal, case=case_in)
-    replay = await decision_log.find_replay(session=session, case=case_in)
+    async with db.read() as session:
+        replay = await decision_log.find_replay(session=session, case=case_in)
     if replay is not None:
         return replay
-    result = await evaluate(
-        session=session, policy=policy, clock=clock, case_in=case_in, raw_body=raw_body, case_id=None
-    )
-    if result.replay:
-        return result
-    decision = result.decision
-    ctx = await context_for(targets=policy, revision=decision.policy_revision, crm_url=crm_url)
-    case = _new_case(decision)
-    repository.add(session, case)
-    await session.flush()  # the case row exists before the rows that refer to it
-    await progression.start(
-        session, case=case, decision=decision, tasks=[], now=decision.decision_time, ctx=ctx, initial=True
-    )
+    evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, crm_url=crm_url)
+    async with db.write() as session:
+        result = await record(session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=None)
+        if not result.replay:
+            await open_case(session, evaluation=evaluation, decision=result.decision)
     return result

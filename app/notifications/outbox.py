@@ -22,8 +22,10 @@ async def _queue(
     session: AsyncSession, *, key: str, target: str, url: str, event: str, payload: dict[str, Any], now: datetime
 ) -> None:
     message_id = str(uuid.uuid5(_KEYS, key))
-    if await repository.get(session, message_id=message_id) is not None:
-        return  # the same change was already queued
+    # No autoflush here: the workflow's pending rows are flushed once, with the transaction.
+    with session.no_autoflush:
+        if await repository.get(session, message_id=message_id) is not None:
+            return  # the same change was already queued
     repository.add(
         session,
         OutboxMessage(

@@ -120,6 +120,16 @@ class PolicyClient:
         self._targets = (_revision(body.get("provenance")) or "", resolved)
         return resolved
 
+    async def known_escalation_targets(self) -> dict[str, str]:
+        """The escalation targets last read from OPA, asking it only when none are known yet.
+
+        Approvals use these, so that an action on a task does not wait on (or fail with) a
+        stalled OPA; the targets change only with a policy release, which decisions bring in.
+        """
+        if self._targets is not None:
+            return self._targets[1]
+        return await self.escalation_targets()
+
     async def status(self) -> PolicyStatus:
         """Whether OPA answers the decision rule itself, and which bundle revision it serves."""
         try:

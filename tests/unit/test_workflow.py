@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -41,10 +42,23 @@ async def seeded(db_session: AsyncSession) -> AsyncSession:
     return db_session
 
 
+class _OneSession:
+    """The use-cases' read and write phases, both on the test's session (rolled back after the test)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @asynccontextmanager
+    async def _scope(self) -> AsyncIterator[AsyncSession]:
+        yield self._session
+
+    read = write = _scope
+
+
 async def _decide(session: AsyncSession, policy: PolicyClient, example: str) -> SaveCase:
     case_in = SaveCaseCreate.model_validate(load_example(example))
     result = await intake.decide_new_case(
-        session=session,
+        db=_OneSession(session),  # type: ignore[arg-type]
         policy=policy,
         clock=FixedClock(DECISION_TIME),
         case_in=case_in,
@@ -63,6 +77,7 @@ async def _open_review(session: AsyncSession, case: SaveCase) -> dict[str, str]:
 
 
 async def _act(session: AsyncSession, policy: PolicyClient, task_id: str, actor: str, action: TaskAction) -> SaveCase:
+    ctx = WorkflowContext(targets=await policy.known_escalation_targets(), crm_url="http://crm.invalid/hook")
     return await actions.act_on_task(
         session=session,
         task_id=task_id,
@@ -71,8 +86,7 @@ async def _act(session: AsyncSession, policy: PolicyClient, task_id: str, actor:
         action=action,
         note="because",
         now=DECISION_TIME,
-        targets=policy,
-        crm_url="http://crm.invalid/hook",
+        ctx=ctx,
     )
 
 
