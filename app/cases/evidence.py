@@ -7,9 +7,9 @@ its percentage of ARR over its duration, a service credit by its amount. Policy 
 type costed when no formula here prices it stops the service at start-up rather than price it at 0.
 """
 
-import math
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from typing import Final
 
 from app import vocabulary
@@ -22,6 +22,13 @@ _SECONDS_PER_DAY = 86_400
 DISCOUNT: Final = "discount"  # discount_pct off ARR for duration_months
 SERVICE_CREDIT: Final = "service_credit"  # credit_amount, once
 PRICED_OFFER_TYPES: Final = frozenset({DISCOUNT, SERVICE_CREDIT})
+
+# The lowest margin after the offer reported, in percent. The formula's margin falls without bound as
+# the concession nears the whole revenue, and a concession of all of it or more leaves no revenue to
+# divide by: such a margin is below any floor (floors are percentages, 0 to 100), not unknown. Past this
+# bound the figure would say nothing more, so it reads as the bound: a plain number that JSON, OPA and
+# the decision log (JSONB keeps no float exponent: 1e+20 would read back as an integer) keep as it is.
+LOWEST_MARGIN_AFTER_OFFER_PCT: Final = -1_000_000.0
 
 
 def check_costed_offer_types(costed: Iterable[str]) -> None:
@@ -51,18 +58,23 @@ def _whole_months_between(start: date, end: date) -> int:
 
 
 def credit_share_pct(*, case: SaveCaseCreate) -> float | None:
-    """The service credit as a percentage of ARR; 0 for other offers; None when ARR is unknown or zero.
+    """The service credit as a percentage of ARR; 0 for other offers; None when ARR is unknown, zero or less.
 
-    The credit's size, costed or not: the policy caps credits by it (credit.max_pct).
-    An ARR so close to zero that the share overflows a float counts as zero: OPA cannot read Infinity.
+    The credit's size, costed or not: the policy caps credits by it (credit.max_pct), and pauses the case
+    when it is None rather than skip the cap. An ARR so close to zero that the share overflows a float
+    counts as zero: OPA cannot read Infinity.
     """
     if case.proposed_offer.type != SERVICE_CREDIT:
         return 0.0
     arr = case.account.arr
-    if not arr:
+    if arr is None or arr <= 0:
         return None
-    share = 100 * case.proposed_offer.credit_amount / arr
-    return share if math.isfinite(share) else None
+    # Exact, then rounded once: a credit of the whole ARR is 100 % of it, never 99.99999999999999 % (as
+    # 100 × credit / ARR in floats is for one amount in seven), so it is capped as all of the revenue.
+    try:
+        return float(Fraction(100) * Fraction(case.proposed_offer.credit_amount) / Fraction(arr))
+    except OverflowError:
+        return None
 
 
 def concession_pct(*, case: SaveCaseCreate) -> float | None:
@@ -76,12 +88,20 @@ def concession_pct(*, case: SaveCaseCreate) -> float | None:
 
 
 def margin_after_offer_pct(*, case: SaveCaseCreate) -> float | None:
-    """100 × (1 − (1 − gross_margin/100) / (1 − d/100)); None when an input is missing or d leaves no revenue."""
+    """100 × (1 − (1 − gross_margin/100) / (1 − d/100)), never below LOWEST_MARGIN_AFTER_OFFER_PCT.
+
+    None only when an input is missing (gross margin, or d: a credit on an unknown or zero ARR). A
+    concession of 100 % of the revenue or more (a credit at or above the ARR, a full discount) leaves no
+    revenue to divide by: its margin is below any floor, so it reads as the lowest margin, never as unknown.
+    """
     gross_margin = case.account.gross_margin_pct
     d = concession_pct(case=case)
-    if gross_margin is None or d is None or d >= 100:
+    if gross_margin is None or d is None:
         return None
-    return 100 * (1 - (1 - gross_margin / 100) / (1 - d / 100))
+    revenue_left = 1 - d / 100
+    if revenue_left <= 0:
+        return LOWEST_MARGIN_AFTER_OFFER_PCT
+    return max(100 * (1 - (1 - gross_margin / 100) / revenue_left), LOWEST_MARGIN_AFTER_OFFER_PCT)
 
 
 def offer_cost(*, case: SaveCaseCreate) -> float | None:

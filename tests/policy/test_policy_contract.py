@@ -355,3 +355,66 @@ def test_the_policy_directory_holds_only_what_opa_loads() -> None:
     """Plain `opa test policies policy_tests` and `opa run --server policies` load every JSON file as data."""
     loaded_as_data = sorted(p.relative_to(POLICIES).as_posix() for p in POLICIES.rglob("*.json"))
     assert loaded_as_data == ["retention/config/data.json"]
+
+
+@pytest.mark.parametrize(
+    ("example", "account", "offer", "outcome", "missing", "violations"),
+    [
+        # A costed offer on a zero ARR: no cap can be checked, so the case pauses naming the ARR.
+        ("service-recovery", {"arr": 0}, {}, "pause", ["account.arr"], []),
+        ("price-discount", {"arr": 0}, {}, "pause", ["account.arr"], []),
+        # A credit of the whole ARR, or more: the margin after it is below any floor, not unknown.
+        ("service-recovery", {}, {"credit_amount": 84000}, "decline", [], ["credit_above_max", "margin_floor"]),
+        ("service-recovery", {}, {"credit_amount": 90000}, "decline", [], ["credit_above_max", "margin_floor"]),
+        # 99 % of the ARR: revenue is left, and the margin formula (-2,700 %) breaks the floor.
+        ("service-recovery", {}, {"credit_amount": 83160}, "decline", [], ["credit_above_max", "margin_floor"]),
+        # A full discount.
+        (
+            "price-discount",
+            {},
+            {"discount_pct": 100},
+            "decline",
+            [],
+            ["discount_above_segment_cap", "discount_above_tier_max", "margin_floor"],
+        ),
+        # A share of ARR that overflows a float: the figures the caps need are named.
+        (
+            "service-recovery",
+            {"arr": 5e-324},
+            {},
+            "pause",
+            ["derived.concession_pct", "derived.credit_share_pct", "derived.margin_after_offer_pct"],
+            [],
+        ),
+    ],
+)
+def test_degenerate_money_is_never_routed(
+    example: str,
+    account: dict,
+    offer: dict,
+    outcome: str,
+    missing: list,
+    violations: list,
+    opa_binary: Path,
+    policy_bundle: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
+    raw = load_example(example)
+    raw["account"].update(account)
+    raw["proposed_offer"].update(offer)
+    case = SaveCaseCreate.model_validate_json(json.dumps(raw))
+    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    jsonschema.validate(policy_input, _schema("input.schema.json"))
+    decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
+    assert (decision["outcome"], decision["missing_evidence"], decision["violations"]) == (outcome, missing, violations)
+    assert [stage["roles"] for stage in decision["approval_chain"]] == [["account_owner"]]
+    PolicyDecision.model_validate(decision)
+
+
+def test_the_policy_data_names_the_arr_as_a_field_a_costed_offer_needs_above_zero() -> None:
+    config = json.loads(CONFIG.read_text(encoding="utf-8"))
+    assert "account.arr" in config["evidence"]["costed_positive_fields"]
+    broken = json.loads(CONFIG.read_text(encoding="utf-8"))
+    del broken["evidence"]["costed_positive_fields"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, _schema("config.schema.json"))

@@ -198,6 +198,7 @@ def test_discount_with_duration_costs_per_month() -> None:
 
 
 def test_discount_on_zero_arr_costs_nothing_and_keeps_its_margin() -> None:
+    # Every figure derives; the policy pauses on the ARR itself (evidence.costed_positive_fields).
     raw = _raw("price-discount")
     raw["account"]["arr"] = 0
     derived = _derived(raw)
@@ -215,13 +216,91 @@ def test_offer_cost_rounds_down_to_cents_too() -> None:
     assert _derived(raw)["offer_cost"] == 237.65
 
 
-def test_a_full_discount_leaves_no_margin_to_compute() -> None:
+def test_a_full_discount_leaves_the_lowest_margin_not_an_unknown_one() -> None:
     raw = _raw("price-discount")
     raw["proposed_offer"]["discount_pct"] = 100
     derived = _derived(raw)
-    assert derived["margin_after_offer_pct"] is None
+    # No revenue is left to divide by: the margin is below any floor, reported as the lowest margin.
+    assert derived["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT == -1_000_000
+    assert derived["concession_pct"] == 100
     # 310,000 / 12 × 100 % × 12 months = 310,000.
     assert derived["offer_cost"] == 310000.0
+
+
+def test_a_credit_of_the_whole_arr_leaves_the_lowest_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["proposed_offer"]["credit_amount"] = 84_000
+    derived = _derived(raw)
+    # 84,000 on 84,000 ARR: 100 % of it; the margin after it is below any floor, not unknown.
+    assert derived["credit_share_pct"] == 100
+    assert derived["concession_pct"] == 100
+    assert derived["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
+    assert derived["offer_cost"] == 84_000
+
+
+@pytest.mark.parametrize("arr", [84_000, 23_839_150_591.577595, 0.01, 999_999_999_999.99])
+def test_a_credit_equal_to_the_arr_is_exactly_all_of_it(arr: float) -> None:
+    raw = _raw("service-recovery")
+    raw["account"].update(arr=arr, gross_margin_pct=100)
+    raw["proposed_offer"]["credit_amount"] = arr
+    derived = _derived(raw)
+    # In floats 100 × 23,839,150,591.577595 / 23,839,150,591.577595 is 99.99999999999999: with no cost of
+    # goods the margin would then read 100 %. Computed exactly, the credit is all of the revenue.
+    assert derived["credit_share_pct"] == 100
+    assert derived["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
+
+
+def test_a_credit_above_the_arr_leaves_the_lowest_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["proposed_offer"]["credit_amount"] = 100_000
+    derived = _derived(raw)
+    # 100,000 / 84,000 = 119.0476 % of ARR: more than the revenue.
+    assert derived["credit_share_pct"] == pytest.approx(119.04761905)
+    assert derived["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
+
+
+def test_a_credit_just_under_the_arr_keeps_its_formula_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["proposed_offer"]["credit_amount"] = 83_160
+    derived = _derived(raw)
+    # 83,160 / 84,000 = 99 %: 100 × (1 − 0.28 / 0.01) = −2,700.
+    assert derived["credit_share_pct"] == pytest.approx(99.0)
+    assert derived["margin_after_offer_pct"] == pytest.approx(-2700.0)
+
+
+def test_the_margin_never_reads_below_the_lowest_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["proposed_offer"]["credit_amount"] = 83_999
+    # 83,999 / 84,000 = 99.9988 %: 100 × (1 − 0.28 / 0.0000119) = −2,351,900, reported at the bound.
+    assert _derived(raw)["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
+
+
+def test_no_cost_of_goods_and_no_revenue_left_is_still_the_lowest_margin() -> None:
+    raw = _raw("service-recovery")
+    raw["account"]["gross_margin_pct"] = 100
+    raw["proposed_offer"]["credit_amount"] = 84_000
+    # 0 / 0 in the formula: the concession still took all of the revenue.
+    assert _derived(raw)["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
+
+
+def test_a_credit_share_that_overflows_on_a_tiny_arr_is_unknown() -> None:
+    raw = _raw("service-recovery")
+    raw["account"]["arr"] = 5e-324
+    derived = _derived(raw)
+    # 100 × 3,000 / 5e-324 is infinite: no share, concession or margin; the policy pauses naming them.
+    assert derived["credit_share_pct"] is None
+    assert derived["concession_pct"] is None
+    assert derived["margin_after_offer_pct"] is None
+    assert derived["offer_cost"] == 3000
+
+
+def test_a_credit_on_a_tiny_arr_is_a_huge_but_finite_share() -> None:
+    raw = _raw("service-recovery")
+    raw["account"]["arr"] = 0.01
+    derived = _derived(raw)
+    # 3,000 on one cent: 30,000,000 % of ARR, declined on its caps.
+    assert derived["credit_share_pct"] == pytest.approx(30_000_000)
+    assert derived["margin_after_offer_pct"] == evidence.LOWEST_MARGIN_AFTER_OFFER_PCT
 
 
 def test_negative_gross_margin_gives_a_negative_margin_after_offer() -> None:

@@ -3,35 +3,70 @@
 # description: >-
 #   Decides when the service must stop and ask a person instead of routing an
 #   offer: an unclear reason, an angry customer, missing, stale or
-#   contradictory evidence. Any pause reason outranks every other outcome.
+#   contradictory evidence, or money a cap cannot be checked on. Any pause
+#   reason outranks every other outcome.
 package retention.eligibility
 
 import data.retention.classification
+import data.retention.margin
+import data.retention.offers
 
 _config := data.retention.config.evidence
 
 # A field of the case, named by its dotted path, that is null, empty or not there.
 _absent(field) if object.get(input.case, split(field, "."), null) in {null, ""}
 
+# A field of the case, named by its dotted path, that is a number above zero.
+_positive(field) if {
+	value := object.get(input.case, split(field, "."), null)
+	is_number(value)
+	value > 0
+}
+
 _offer_has_cost if input.case.proposed_offer.type in _config.costed_offer_types
 
-# METADATA
-# scope: document
-# title: Missing evidence
-# description: >-
-#   Fields the case must carry before an offer is judged
-#   (evidence.required_fields), and those it must carry too when the offer
-#   costs money (evidence.costed_required_fields for evidence.costed_offer_types).
-missing_evidence contains field if {
+_missing_fields contains field if {
 	some field in _config.required_fields
 	_absent(field)
 }
 
-missing_evidence contains field if {
+_missing_fields contains field if {
 	_offer_has_cost
 	some field in _config.costed_required_fields
 	_absent(field)
 }
+
+# Zero or less is no amount a share, a margin or a cost can be priced on.
+_missing_fields contains field if {
+	_offer_has_cost
+	some field in _config.costed_positive_fields
+	not _positive(field)
+}
+
+# METADATA
+# title: Figures the caps cannot be checked on
+# description: >-
+#   Derived facts a cap or guard of this offer is checked on (each package
+#   names those it needs: offers.figures_needed, margin.figures_needed) that
+#   the service could not derive. No cap is skipped for want of its figure:
+#   the case pauses instead.
+underivable_figures contains figure if {
+	some figure in (offers.figures_needed | margin.figures_needed)
+	not is_number(object.get(input.derived, figure, null))
+}
+
+# METADATA
+# title: Missing evidence
+# description: >-
+#   Fields the case must carry before an offer is judged
+#   (evidence.required_fields), those it must carry too when the offer costs
+#   money (evidence.costed_required_fields), and those a costed offer is
+#   priced on, which must be above zero (evidence.costed_positive_fields).
+#   When the case carries them all but a figure the caps need still cannot
+#   be derived, that figure is named instead (derived.<figure>).
+missing_evidence := _missing_fields if {
+	count(_missing_fields) > 0
+} else := {sprintf("derived.%s", [figure]) | some figure in underivable_figures}
 
 # METADATA
 # scope: document
@@ -92,6 +127,17 @@ explanations contains {
 	"message": sprintf("Evidence is missing: %s.", [concat(", ", sort(missing_evidence))]),
 } if {
 	"missing_evidence" in pause_reasons
+}
+
+explanations contains {
+	"rule": "pause.underivable_figures",
+	"message": sprintf(
+		"The offer's caps cannot be checked: %s cannot be derived from the case's figures.",
+		[concat(", ", sort(underivable_figures))],
+	),
+} if {
+	count(_missing_fields) == 0
+	count(underivable_figures) > 0
 }
 
 explanations contains {

@@ -4,7 +4,10 @@
 #   Protects margin before any concession that costs money. The service
 #   computes the margin left after the offer and the offer's cost by the
 #   formulas in the domain brief; this package compares them with
-#   finance's thresholds.
+#   finance's thresholds. A concession that takes all of the revenue or more
+#   leaves a margin below any floor, whatever figure stands for it; a figure
+#   these guards need that the service could not derive pauses the case
+#   (eligibility) instead of passing the guard.
 package retention.margin
 
 _config := data.retention.config
@@ -18,10 +21,42 @@ _margin := input.derived.margin_after_offer_pct if {
 
 _cost := input.derived.offer_cost if is_number(input.derived.offer_cost)
 
+# The whole of the revenue, as a percentage of it: not a threshold but what
+# "all of it" means. A concession this large leaves no revenue for the margin
+# formula to divide by.
+_all_revenue_pct := 100
+
+_concession := input.derived.concession_pct if {
+	_costed
+	is_number(input.derived.concession_pct)
+}
+
 # METADATA
+# title: Concession consumes the revenue
+# description: >-
+#   The costed offer concedes all of the revenue or more (a credit at or above
+#   the ARR, a full discount): the margin after it is below any floor, not unknown.
+consumes_revenue if _concession >= _all_revenue_pct
+
+# METADATA
+# title: Figures the margin guards need
+# description: >-
+#   A costed offer is checked on its concession, the margin left after it and
+#   its cost; a case missing any of them pauses (eligibility) rather than pass a guard.
+figures_needed contains figure if {
+	_costed
+	some figure in ["concession_pct", "margin_after_offer_pct", "offer_cost"]
+}
+
+# METADATA
+# scope: document
 # title: Margin needs an executive
-# description: The margin left after the offer is below the executive threshold (margin.executive_below_pct).
+# description: >-
+#   The margin left after the offer is below the executive threshold
+#   (margin.executive_below_pct), or the concession consumes the revenue.
 needs_executive if _margin < _config.margin.executive_below_pct
+
+needs_executive if consumes_revenue
 
 # METADATA
 # title: Offer cost needs an executive
@@ -29,9 +64,14 @@ needs_executive if _margin < _config.margin.executive_below_pct
 cost_needs_executive if _cost > _config.cost.executive_over
 
 # METADATA
+# scope: document
 # title: Margin violations
-# description: A costed offer that leaves margin below the floor (margin.floor_pct) is declined.
+# description: >-
+#   A costed offer that leaves margin below the floor (margin.floor_pct), or
+#   that consumes the revenue, is declined.
 violations contains "margin_floor" if _margin < _config.margin.floor_pct
+
+violations contains "margin_floor" if consumes_revenue
 
 # METADATA
 # scope: document
@@ -44,7 +84,18 @@ explanations contains {
 		[_margin, _config.margin.floor_pct],
 	),
 } if {
+	not consumes_revenue
 	"margin_floor" in violations
+}
+
+explanations contains {
+	"rule": "margin.floor",
+	"message": sprintf(
+		"The concession is %v%% of the revenue: it consumes all of it, so the margin after the offer is %s.",
+		[_concession, sprintf("below any floor, the %v%% floor included", [_config.margin.floor_pct])],
+	),
+} if {
+	consumes_revenue
 }
 
 explanations contains {
@@ -54,7 +105,18 @@ explanations contains {
 		[_margin, _config.margin.executive_below_pct],
 	),
 } if {
+	not consumes_revenue
 	needs_executive
+}
+
+explanations contains {
+	"rule": "margin.executive",
+	"message": sprintf(
+		"The concession consumes all of the revenue: the margin after the offer is below %v%%, so it %s.",
+		[_config.margin.executive_below_pct, "escalates to an executive"],
+	),
+} if {
+	consumes_revenue
 }
 
 explanations contains {

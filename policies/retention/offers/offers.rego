@@ -49,6 +49,13 @@ _allowed_types := _config.offers.allowed_by_reason[classification.reason_class]
 _segment_cap := _config.discount.segment_caps[input.case.account.segment]
 
 # METADATA
+# title: Figures the credit caps need
+# description: >-
+#   A credit is capped by its share of ARR (credit.*), costed or not; a case
+#   whose share cannot be derived pauses (eligibility) rather than skip the caps.
+figures_needed contains "credit_share_pct" if _is_credit
+
+# METADATA
 # title: Credit share of ARR above the finance threshold
 # description: A service credit worth more than the finance threshold share of ARR (credit.finance_over_pct).
 credit_needs_finance if {

@@ -125,9 +125,154 @@ test_missing_evidence_whole_contract_absent_lists_both_contract_fields if {
 	missing == {"contract.status", "contract.renewal_date"}
 }
 
-test_missing_evidence_zero_arr_is_not_missing if {
-	missing := eligibility.missing_evidence with input as fixtures.case_input({"account": {"arr": 0}}, {})
-	missing == set()
+# ARR at or below zero prices nothing: a costed offer on it pauses naming account.arr
+# (evidence.costed_positive_fields); the credit's share and margin cannot be derived.
+
+_credit_on_arr(arr) := fixtures.case_input(
+	{"account": {"arr": arr}},
+	{"credit_share_pct": null, "concession_pct": null, "margin_after_offer_pct": null},
+)
+
+# The service derives a discount's margin without ARR, and prices it at 0 on a zero ARR.
+_discount_on_arr(arr) := fixtures.case_input(
+	{
+		"customer_reason": {"category": "price"},
+		"account": {"arr": arr},
+		"proposed_offer": {"type": "discount", "discount_pct": 10, "duration_months": 6, "credit_amount": 0},
+	},
+	{"credit_share_pct": 0, "concession_pct": 10, "margin_after_offer_pct": 68.8889, "offer_cost": 0},
+)
+
+test_missing_evidence_zero_arr_with_a_credit_is_missing if {
+	eligibility.missing_evidence == {"account.arr"} with input as _credit_on_arr(0)
+	eligibility.pause_reasons == {"missing_evidence"} with input as _credit_on_arr(0)
+	eligibility.explanations == {{
+		"rule": "pause.missing_evidence",
+		"message": "Evidence is missing: account.arr.",
+	}} with input as _credit_on_arr(0)
+}
+
+test_missing_evidence_zero_arr_with_a_discount_is_missing if {
+	# Every figure derives (the margin needs no ARR), yet no cap can be checked on an ARR of 0.
+	eligibility.missing_evidence == {"account.arr"} with input as _discount_on_arr(0)
+	eligibility.pause_reasons == {"missing_evidence"} with input as _discount_on_arr(0)
+}
+
+test_missing_evidence_negative_arr_with_a_costed_offer_is_missing if {
+	# The input schema and the service refuse a negative ARR; the policy pauses on one all the same.
+	eligibility.missing_evidence == {"account.arr"} with input as _credit_on_arr(-84000)
+	eligibility.missing_evidence == {"account.arr"} with input as _discount_on_arr(-0.01)
+}
+
+test_missing_evidence_smallest_positive_arr_is_not_missing if {
+	# One cent of ARR is an amount; a 3,000 credit on it is 30,000,000% of it (declined on its caps).
+	inp := fixtures.case_input(
+		{"account": {"arr": 0.01}},
+		{"credit_share_pct": 30000000, "concession_pct": 30000000, "margin_after_offer_pct": -1000000},
+	)
+	eligibility.missing_evidence == set() with input as inp
+	eligibility.missing_evidence == set() with input as _discount_on_arr(0.01)
+}
+
+test_missing_evidence_zero_arr_without_cost_is_not_missing if {
+	every offer_type in ["none", "pause", "extension", "plan_change", "re_onboarding"] {
+		eligibility.missing_evidence == set() with input as fixtures.case_input(
+			{
+				"account": {"arr": 0},
+				"proposed_offer": {"type": offer_type, "credit_amount": 0},
+			},
+			{"credit_share_pct": 0, "concession_pct": 0, "margin_after_offer_pct": 72, "offer_cost": 0},
+		)
+	}
+}
+
+test_missing_evidence_positive_fields_follow_the_data if {
+	inp := fixtures.case_input({"account": {"gross_margin_pct": 0}}, {"margin_after_offer_pct": -3.7037})
+	eligibility.missing_evidence == set() with input as inp
+	eligibility.missing_evidence == {"account.gross_margin_pct"} with input as inp
+		with data.retention.config.evidence.costed_positive_fields as ["account.arr", "account.gross_margin_pct"]
+
+	# Without account.arr in the data, a zero ARR is not named, but the figures it leaves underivable are.
+	eligibility.missing_evidence == {
+		"derived.concession_pct",
+		"derived.credit_share_pct",
+		"derived.margin_after_offer_pct",
+	} with input as _credit_on_arr(0)
+		with data.retention.config.evidence.costed_positive_fields as []
+}
+
+# A figure a cap needs that the service could not derive, on a case that carries every field:
+# the figure is named (derived.<figure>) and the case pauses; no cap is skipped.
+
+test_missing_evidence_names_each_underivable_figure_of_a_costed_offer if {
+	every figure in ["credit_share_pct", "concession_pct", "margin_after_offer_pct", "offer_cost"] {
+		inp := fixtures.case_input({}, {figure: null})
+		eligibility.missing_evidence == {sprintf("derived.%s", [figure])} with input as inp
+		eligibility.pause_reasons == {"missing_evidence"} with input as inp
+	}
+}
+
+test_missing_evidence_an_absent_figure_is_underivable_too if {
+	inp := {"case": fixtures.base_case, "derived": object.remove(fixtures.base_derived, {"margin_after_offer_pct"})}
+	eligibility.missing_evidence == {"derived.margin_after_offer_pct"} with input as inp
+}
+
+test_missing_evidence_credit_share_overflowing_on_a_tiny_arr_is_underivable if {
+	# 3,000 on 5e-324 overflows a float: the service sends no share, concession or margin.
+	inp := fixtures.case_input(
+		{"account": {"arr": 5e-324}},
+		{"credit_share_pct": null, "concession_pct": null, "margin_after_offer_pct": null},
+	)
+	eligibility.missing_evidence == {
+		"derived.concession_pct",
+		"derived.credit_share_pct",
+		"derived.margin_after_offer_pct",
+	} with input as inp
+	eligibility.pause_reasons == {"missing_evidence"} with input as inp
+	eligibility.explanations == {
+		{
+			"rule": "pause.missing_evidence",
+			"message": concat("", [
+				"Evidence is missing: derived.concession_pct, derived.credit_share_pct, ",
+				"derived.margin_after_offer_pct.",
+			]),
+		},
+		{
+			"rule": "pause.underivable_figures",
+			"message": concat("", [
+				"The offer's caps cannot be checked: concession_pct, credit_share_pct, ",
+				"margin_after_offer_pct cannot be derived from the case's figures.",
+			]),
+		},
+	} with input as inp
+}
+
+test_missing_evidence_a_missing_field_explains_its_underivable_figures if {
+	# Without a gross margin there is no margin after the offer: the field is named, not the figure.
+	inp := fixtures.case_input({"account": {"gross_margin_pct": null}}, {"margin_after_offer_pct": null})
+	eligibility.missing_evidence == {"account.gross_margin_pct"} with input as inp
+	eligibility.underivable_figures == {"margin_after_offer_pct"} with input as inp
+	ids := _rule_ids with input as inp
+	ids == {"pause.missing_evidence"}
+}
+
+test_missing_evidence_figures_of_an_offer_without_cost_are_not_needed if {
+	inp := fixtures.case_input(
+		{
+			"customer_reason": {"category": "timing"},
+			"proposed_offer": {"type": "pause", "duration_months": 2, "credit_amount": 0},
+		},
+		{"credit_share_pct": null, "concession_pct": null, "margin_after_offer_pct": null, "offer_cost": null},
+	)
+	eligibility.underivable_figures == set() with input as inp
+	eligibility.missing_evidence == set() with input as inp
+}
+
+test_missing_evidence_a_credit_the_data_does_not_cost_still_needs_its_share if {
+	# The credit caps apply to a credit costed or not (credit.max_pct): its share is still needed.
+	inp := fixtures.case_input({"account": {"arr": 0}}, {"credit_share_pct": null})
+	eligibility.missing_evidence == {"derived.credit_share_pct"} with input as inp
+		with data.retention.config.evidence.costed_offer_types as ["discount"]
 }
 
 test_missing_evidence_gross_margin_missing_with_discount if {

@@ -100,6 +100,71 @@ test_violations_margin_floor_follows_the_data if {
 		with data.retention.config.margin.floor_pct as 35
 }
 
+# A concession of all of the revenue or more: below any floor, never unknown.
+# The service derives its margin as -1,000,000 (the lowest it reports).
+
+test_violations_margin_floor_credit_equal_to_arr_declines if {
+	# 84,000 on 84,000 is 100% of the revenue: none is left to divide by.
+	inp := _credit(84000, 72, 84000, 100, -1000000)
+	margin.violations == {"margin_floor"} with input as inp
+	margin.consumes_revenue with input as inp
+	margin.needs_executive with input as inp
+}
+
+test_violations_margin_floor_credit_above_arr_declines_whatever_figure_stands_for_it if {
+	# 100,000 on 84,000 is 119.05%: below any floor even if the margin figure sent were not, or missing.
+	margin.violations == {"margin_floor"} with input as _credit(84000, 72, 100000, 119.0476, 72)
+	margin.violations == {"margin_floor"} with input as _credit(84000, 72, 100000, 119.0476, null)
+	margin.violations == {"margin_floor"} with input as _credit(84000, 72, 84000, 100, 72)
+		with data.retention.config.margin.floor_pct as 0
+}
+
+test_violations_margin_floor_credit_just_under_arr_declines_on_its_figure if {
+	# 83,160 on 84,000 is 99%: 100 x (1 - 0.28 / 0.01) = -2,700. Revenue is left, so it is the figure that fails.
+	inp := _credit(84000, 72, 83160, 99, -2700)
+	margin.violations == {"margin_floor"} with input as inp
+	not margin.consumes_revenue with input as inp
+}
+
+test_violations_margin_floor_full_discount_declines if {
+	# 100% off for a month of 84,000 ARR: 7,000; nothing is left of the revenue.
+	inp := _discount(84000, 72, 100, 1, -1000000, 7000)
+	margin.violations == {"margin_floor"} with input as inp
+	margin.consumes_revenue with input as inp
+}
+
+test_consumes_revenue_not_for_offers_without_cost if {
+	inp := fixtures.case_input(
+		{
+			"customer_reason": {"category": "timing"},
+			"proposed_offer": {"type": "pause", "duration_months": 2, "credit_amount": 0},
+		},
+		{"credit_share_pct": 0, "concession_pct": 100, "margin_after_offer_pct": 72, "offer_cost": 0},
+	)
+	not margin.consumes_revenue with input as inp
+	margin.violations == set() with input as inp
+}
+
+test_consumes_revenue_unknown_concession_decides_nothing if {
+	# A credit on a zero ARR has no share: eligibility pauses on it; nothing is decided here.
+	inp := _credit(0, 72, 3000, null, null)
+	not margin.consumes_revenue with input as inp
+	margin.violations == set() with input as inp
+}
+
+# Figures the margin guards need
+
+test_figures_needed_by_a_costed_offer if {
+	figures := {"concession_pct", "margin_after_offer_pct", "offer_cost"}
+	margin.figures_needed == figures with input as fixtures.case_input({}, {})
+	margin.figures_needed == figures with input as _discount(84000, 72, 10, 6, 68.8889, 4200)
+}
+
+test_figures_needed_none_without_cost if {
+	margin.figures_needed == set() with input as _uncosted("pause", 72)
+	margin.figures_needed == set() with input as _uncosted("plan_change", 72)
+}
+
 # Margin needing an executive (below 50%)
 
 test_needs_executive_just_over_threshold_is_false if {
@@ -200,6 +265,26 @@ test_explanations_cost_executive_names_the_figures if {
 		"rule": "cost.executive",
 		"message": "The offer costs 60000, over 50000, so it escalates to an executive.",
 	}} with input as _cost(60000)
+}
+
+test_explanations_a_concession_consuming_the_revenue_says_so if {
+	margin.explanations == {
+		{
+			"rule": "margin.floor",
+			"message": concat("", [
+				"The concession is 100% of the revenue: it consumes all of it, ",
+				"so the margin after the offer is below any floor, the 30% floor included.",
+			]),
+		},
+		{
+			"rule": "margin.executive",
+			"message": concat("", [
+				"The concession consumes all of the revenue: ",
+				"the margin after the offer is below 50%, so it escalates to an executive.",
+			]),
+		},
+		{"rule": "cost.executive", "message": "The offer costs 84000, over 50000, so it escalates to an executive."},
+	} with input as _credit(84000, 72, 84000, 100, -1000000)
 }
 
 test_explanations_none_for_the_baseline if {

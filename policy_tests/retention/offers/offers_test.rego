@@ -366,6 +366,35 @@ test_explanations_credit_names_the_share if {
 	} in explanations
 }
 
+test_violations_credit_at_the_whole_arr_is_above_the_max if {
+	# 84,000 on 84,000 is 100% of ARR; the margin floor (margin package) declines it too.
+	offers.violations == {"credit_above_max"} with input as fixtures.case_input(
+		{"proposed_offer": {"credit_amount": 84000}},
+		{"credit_share_pct": 100, "concession_pct": 100, "margin_after_offer_pct": -1000000, "offer_cost": 84000},
+	)
+}
+
+test_credit_caps_decide_nothing_without_a_share if {
+	# Unknown share (a zero ARR): the caps cannot fire here; the case pauses (eligibility) instead.
+	inp := fixtures.case_input({"account": {"arr": 0}}, {"credit_share_pct": null})
+	offers.violations == set() with input as inp
+	not offers.credit_needs_finance with input as inp
+	offers.figures_needed == {"credit_share_pct"} with input as inp
+}
+
+# Figures the offer caps need
+
+test_figures_needed_a_credit_needs_its_share if {
+	offers.figures_needed == {"credit_share_pct"} with input as _credit(3000)
+}
+
+test_figures_needed_none_for_other_offers if {
+	offers.figures_needed == set() with input as _discount(10, 6)
+	every type in _offer_types - {"service_credit", "discount"} {
+		offers.figures_needed == set() with input as _uncosted("value", type, 2)
+	}
+}
+
 # Offer catalogue per reason class
 
 test_violations_catalogue_allows_each_listed_offer if {
