@@ -1,11 +1,15 @@
 """ORM model of approval tasks: one person's part of a stage, or the requester's work on a held case."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Base, UtcDateTime
+
+if TYPE_CHECKING:
+    from app.cases.models import SaveCase
 
 
 class ApprovalTask(Base):
@@ -33,3 +37,6 @@ class ApprovalTask(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it from the class
+
+    # Never loaded (lazy="raise"): declared so one flush writes a new case before its tasks.
+    case: Mapped["SaveCase"] = relationship(lazy="raise")

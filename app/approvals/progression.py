@@ -84,7 +84,7 @@ async def _hold(
     initial: bool,
 ) -> None:
     """Pause a case the service cannot route safely, with a named reason; its owner or requester gets the task."""
-    before = case_state(case)
+    before = None if initial else case_state(case)
     _enter(case, CaseStatus.PAUSED, initial=initial)
     case.hold_reason = reason
     case.current_stage = None
@@ -170,14 +170,14 @@ async def start(
         note = f"the account owner {case.owner_id!r} is not an active person in the directory"
         await _hold(session, case=case, decision=decision, reason=OWNER_UNKNOWN, note=note, now=now, initial=initial)
     elif outcome == "route":
-        before = case_state(case)
+        before = None if initial else case_state(case)
         _enter(case, CaseStatus.IN_REVIEW, initial=initial)
         case.current_stage = None
         timeline.record(session, case=case, event="opened", now=now, before=before, after=case_state(case))
         await _open_stage(session, case=case, decision=decision, tasks=tasks, stage=1, now=now, ctx=ctx)
     else:
         status, kind = _HELD_FOR_OUTCOME[outcome]
-        before = case_state(case)
+        before = None if initial else case_state(case)
         _enter(case, status, initial=initial)
         case.current_stage = None
         timeline.record(session, case=case, event="opened", now=now, before=before, after=case_state(case))

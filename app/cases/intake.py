@@ -90,7 +90,7 @@ def _new_case(decision: Decision) -> SaveCase:
         account_id=decision.account_id,
         owner_id=evidence["account"].get("owner_id"),
         requester_id=(evidence.get("requested_by") or {}).get("id"),
-        status="in_review",  # replaced by the first decision's outcome in the same transaction
+        status="in_review",  # set from the first decision's outcome before the row is written
         current_decision_id=decision.id,
         renewal_date=(evidence.get("contract") or {}).get("renewal_date"),
         created_at=decision.decision_time,
@@ -102,7 +102,6 @@ async def open_case(session: AsyncSession, *, evaluation: Evaluation, decision: 
     """Open the save case of a new decision and its first tasks."""
     case = _new_case(decision)
     repository.add(session, case)
-    await session.flush()  # the case row exists before the rows that refer to it
     await progression.start(
         session, case=case, decision=decision, tasks=[], now=decision.decision_time, ctx=evaluation.ctx, initial=True
     )

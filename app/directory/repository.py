@@ -10,7 +10,10 @@ from app.directory.models import Delegation, Person
 
 
 async def get_person(session: AsyncSession, *, person_id: str) -> Person | None:
-    return await session.get(Person, person_id)
+    # People are looked up in the middle of workflow changes; flushing those first would
+    # only split one transaction's writes into more round trips.
+    with session.no_autoflush:
+        return await session.get(Person, person_id)
 
 
 async def list_people(session: AsyncSession) -> Sequence[Person]:
@@ -18,7 +21,9 @@ async def list_people(session: AsyncSession) -> Sequence[Person]:
 
 
 async def active_people(session: AsyncSession) -> Sequence[Person]:
-    return (await session.execute(select(Person).where(Person.active.is_(True)).order_by(Person.id))).scalars().all()
+    with session.no_autoflush:
+        stmt = select(Person).where(Person.active.is_(True)).order_by(Person.id)
+        return (await session.execute(stmt)).scalars().all()
 
 
 async def get_delegation(session: AsyncSession, *, delegation_id: str) -> Delegation | None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.directory import repository as directory_repository
 from app.notifications import repository
-from app.notifications.models import DeliveryStatus, OutboxMessage
+from app.notifications.models import DeliveryStatus
 
 _KEYS = uuid.UUID("6f1d7c1e-3b0a-4c55-9a43-2d0c8e5b7a10")
 
@@ -21,24 +21,19 @@ _KEYS = uuid.UUID("6f1d7c1e-3b0a-4c55-9a43-2d0c8e5b7a10")
 async def _queue(
     session: AsyncSession, *, key: str, target: str, url: str, event: str, payload: dict[str, Any], now: datetime
 ) -> None:
-    message_id = str(uuid.uuid5(_KEYS, key))
-    # No autoflush here: the workflow's pending rows are flushed once, with the transaction.
-    with session.no_autoflush:
-        if await repository.get(session, message_id=message_id) is not None:
-            return  # the same change was already queued
-    repository.add(
+    await repository.add_once(
         session,
-        OutboxMessage(
-            id=message_id,
-            target=target,
-            url=url,
-            event=event,
-            payload={"event": event, "at": now.isoformat(), **payload},
-            status=DeliveryStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        ),
+        {
+            "id": str(uuid.uuid5(_KEYS, key)),
+            "target": target,
+            "url": url,
+            "event": event,
+            "payload": {"event": event, "at": now.isoformat(), **payload},
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
 
 

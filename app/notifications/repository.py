@@ -2,21 +2,37 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.notifications.models import DeliveryStatus, OutboxMessage
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-    """Pending messages due now, locked so that one replica sends each."""
+    """Pending messages due now, locked with SKIP LOCKED: concurrent claimers (workers, replicas) take
+    disjoint rows, and the caller leases them (moves next_attempt_at) before its transaction ends."""
     stmt = (
         select(OutboxMessage)
         .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def lock(session: AsyncSession, *, message_ids: Sequence[str]) -> Sequence[OutboxMessage]:
+    """These messages, read afresh under their row locks (in id order, so two senders never deadlock)."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(message_ids)))
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return (await session.execute(stmt)).scalars().all()
 
@@ -33,5 +49,10 @@ async def list_all(session: AsyncSession) -> Sequence[OutboxMessage]:
     )
 
 
-def add(session: AsyncSession, message: OutboxMessage) -> None:
-    session.add(message)
+async def add_once(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert a message unless one with its id exists: one statement, the same change is queued once."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    # The outbox refers to nothing, so it need not wait for the workflow's pending rows.
+    with session.no_autoflush:
+        await session.execute(statement)
