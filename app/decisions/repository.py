@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.decisions.models import Decision
@@ -47,19 +47,37 @@ def _filtered(stmt: _Select, flt: DecisionFilter) -> _Select:
     return stmt
 
 
+@dataclass(frozen=True, kw_only=True)
+class Position:
+    """Where a page ends in the log's order (newest first, then id): the next page starts after it."""
+
+    decision_time: datetime
+    id: str
+
+
+_NEWEST_FIRST = (Decision.decision_time.desc(), Decision.id)
+
+
 async def list_page(
-    session: AsyncSession, *, flt: DecisionFilter, limit: int, offset: int
-) -> tuple[Sequence[Decision], int]:
-    """Return one page of decisions, newest first, and the total matching the filter."""
-    page = (
-        _filtered(select(Decision), flt)
-        .order_by(Decision.decision_time.desc(), Decision.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = _filtered(select(func.count()).select_from(Decision), flt)
-    rows = (await session.execute(page)).scalars().all()
-    return rows, (await session.execute(total)).scalar_one()
+    session: AsyncSession, *, flt: DecisionFilter, limit: int, offset: int, after: Position | None
+) -> Sequence[Decision]:
+    """One page of decisions, newest first: after a position (keyset, an index range scan) or at an offset."""
+    stmt = _filtered(select(Decision), flt)
+    if after is not None:
+        stmt = stmt.where(
+            or_(
+                Decision.decision_time < after.decision_time,
+                and_(Decision.decision_time == after.decision_time, Decision.id > after.id),
+            )
+        )
+    stmt = stmt.order_by(*_NEWEST_FIRST).limit(limit).offset(offset)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def count(session: AsyncSession, *, flt: DecisionFilter) -> int:
+    """How many decisions match the filter (a scan: only offset paging asks for it)."""
+    total: int = (await session.execute(_filtered(select(func.count()).select_from(Decision), flt))).scalar_one()
+    return total
 
 
 async def of_case(session: AsyncSession, *, case_id: str) -> Sequence[Decision]:

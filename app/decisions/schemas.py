@@ -48,9 +48,15 @@ class DecisionSummaryRead(BaseModel):
 
 class DecisionPageRead(BaseModel):
     items: list[DecisionSummaryRead]
-    total: Annotated[int, Field(ge=0)]
+    total: Annotated[int, Field(ge=0)] | None = Field(
+        description="How many decisions match, counted when paging by offset; null when paging by cursor."
+    )
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        default=None,
+        description="Pass as `cursor` for the next page (newest first); null on the last page.",
+    )
 
 
 class EvidenceSummaryRead(BaseModel):

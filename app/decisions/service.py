@@ -1,5 +1,6 @@
 """The decision log: one durable decision per webhook event, replays answered from it, reads."""
 
+import base64
 import hashlib
 import json
 import logging
@@ -13,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.cases.schemas import SaveCaseCreate
 from app.decisions import repository
 from app.decisions.models import Decision
-from app.decisions.repository import DecisionFilter
-from app.errors import IdempotencyConflict, NotFound
+from app.decisions.repository import DecisionFilter, Position
+from app.errors import BadRequest, IdempotencyConflict, NotFound
 from app.observability import decision_id_var
 from app.policy.schemas import PolicyInput, PolicyResult
 
@@ -110,9 +111,44 @@ async def get(*, session: AsyncSession, decision_id: str) -> Decision:
     return row
 
 
+@dataclass(frozen=True, kw_only=True)
+class DecisionPage:
+    rows: list[Decision]
+    # Counted for offset paging only: a count is a scan, and cursor pages must stay an index range scan.
+    total: int | None
+    next_cursor: str | None
+
+
+def _encode(position: Position) -> str:
+    raw = json.dumps([position.decision_time.isoformat(), position.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, decision_id = json.loads(raw)
+        position = Position(decision_time=datetime.fromisoformat(at), id=str(decision_id))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this service gave; start again without it.", code="bad_query") from None
+    if position.decision_time.tzinfo is None:
+        raise BadRequest("cursor is not one this service gave; start again without it.", code="bad_query")
+    return position
+
+
 async def list_decisions(
-    *, session: AsyncSession, flt: DecisionFilter, limit: int, offset: int
-) -> tuple[list[Decision], int]:
-    """Return a page of decisions matching the filter, newest first, and the total count."""
-    rows, total = await repository.list_page(session, flt=flt, limit=limit, offset=offset)
-    return list(rows), total
+    *, session: AsyncSession, flt: DecisionFilter, limit: int, offset: int, cursor: str | None
+) -> DecisionPage:
+    """A page of decisions matching the filter, newest first, and the cursor of the next page.
+
+    With a cursor the page starts after the previous page's last row (keyset paging, the
+    same cost at any depth); without one it starts at the offset and the total is counted.
+    """
+    if cursor is not None and offset:
+        raise BadRequest("Page either by cursor or by offset, not both.", code="bad_query")
+    after = _decode(cursor) if cursor is not None else None
+    rows = list(await repository.list_page(session, flt=flt, limit=limit, offset=offset, after=after))
+    total = await repository.count(session, flt=flt) if cursor is None else None
+    last = rows[-1] if len(rows) == limit else None
+    next_cursor = _encode(Position(decision_time=last.decision_time, id=last.id)) if last else None
+    return DecisionPage(rows=rows, total=total, next_cursor=next_cursor)
