@@ -29,6 +29,9 @@ RUN pip install --no-deps /tmp/src && rm -rf /tmp/src
 COPY policies ./policies
 COPY seeds ./seeds
 COPY examples ./examples
+# The start script: checks the settings (WORKERS > 1 needs PostgreSQL), and with several workers migrates
+# and seeds once before starting them. SERVE_IN_IMAGE below: it installs nothing and seeds no demo directory.
+COPY scripts/serve.sh ./scripts/serve.sh
 
 RUN useradd --system --uid 10001 --home-dir /srv/app save-offers \
     && mkdir -p /srv/app/var \
@@ -37,15 +40,20 @@ RUN useradd --system --uid 10001 --home-dir /srv/app save-offers \
 USER save-offers
 
 # The installed package's own defaults point inside site-packages, so every path
-# setting is set here; compose and real deployments set DATABASE_URL and OPA_URL.
+# setting is set here; compose and real deployments set DATABASE_URL and OPA_URL
+# (and WORKERS, the number of Uvicorn worker processes: more than 1 needs PostgreSQL).
 ENV OPA_BINARY=/usr/local/bin/opa \
     POLICY_DIR=/srv/app/policies \
     BUNDLE_DIR=/srv/app/var/bundle \
-    DATABASE_URL=sqlite:////srv/app/var/save-offers.db
+    DATABASE_URL=sqlite:////srv/app/var/save-offers.db \
+    SERVE_IN_IMAGE=1 \
+    HOST=0.0.0.0 \
+    PORT=8000
 
 EXPOSE 8000
 
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+# exec's `uvicorn app.main:app --host $HOST --port $PORT --workers $WORKERS --no-access-log`, so Uvicorn gets the signals.
+CMD ["bash", "scripts/serve.sh"]

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     )
     outbox_interval_seconds: float = Field(default=1.0, gt=0, description="How often pending notifications are sent.")
     outbox_max_attempts: int = Field(default=8, ge=1, description="Attempts before a notification is marked dead.")
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "How long a claimed notification is reserved for the process that claimed it; if that process dies "
+            "mid-send, another sends it once the lease has passed (at least once, with the same Idempotency-Key). "
+            "Each send is cut off at half the lease (at most 10 s), so a live sender records its answer in time."
+        ),
+    )
     background_jobs: bool = Field(
         default=True, description="Run the escalation scheduler and the outbox sender in this process."
     )
@@ -75,6 +84,17 @@ class Settings(BaseSettings):
         description="Each readiness check (database write, OPA decision rule) is cut off after this.",
     )
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="How often overdue tasks are escalated.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Uvicorn worker processes started by scripts/serve.sh (and the container). Several workers need "
+            "PostgreSQL: SQLite has one writer, so serve.sh refuses WORKERS > 1 on a SQLite DATABASE_URL. With no "
+            "OPA_URL each worker starts and supervises its own OPA; set OPA_URL to share one. The scheduler and the "
+            "outbox sender run in every worker and do each piece of work once (row locks, SKIP LOCKED, a lease)."
+        ),
+    )
 
 
 @lru_cache

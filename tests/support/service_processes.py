@@ -11,6 +11,7 @@ subprocesses with DATABASE_URL set.
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +44,11 @@ def _base_env(database_url: str, extra: Mapping[str, str] | None = None) -> dict
     return env
 
 
+def service_environment(database_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a service process gets: this one without the developer's service settings, plus these."""
+    return _base_env(database_url, extra)
+
+
 # Settings a developer's shell may export; the tests set every one they need explicitly.
 _SERVICE_VARIABLES = {
     "DATABASE_URL",
@@ -56,6 +62,10 @@ _SERVICE_VARIABLES = {
     "BACKGROUND_JOBS",
     "SCHEDULER_INTERVAL_SECONDS",
     "OUTBOX_INTERVAL_SECONDS",
+    "OUTBOX_LEASE_SECONDS",
+    "OUTBOX_MAX_ATTEMPTS",
+    "WORKERS",
+    "WEB_CONCURRENCY",
     "LOG_LEVEL",
     "WEBHOOK_SECRETS",
 }
@@ -96,6 +106,17 @@ class ServiceProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"service {self.name} was not healthy within {timeout:.0f}s\n{self.log_tail()}")
             time.sleep(0.1)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def kill(self, *, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+        """SIGKILL: the process dies at once, mid-request or mid-transaction, with no shutdown; return its status."""
+        assert self.process is not None, "start() first"
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        return self.process.wait(timeout=timeout)
 
     def stop(self, *, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Terminate (SIGTERM: uvicorn shuts down gracefully), then kill if it has not exited in time."""
@@ -143,8 +164,16 @@ class ServiceCluster:
     """Several replicas of the service on one database, started together and stopped together."""
 
     def __init__(
-        self, *, database_url: str, opa_url: str, log_dir: Path, replicas: int = 3, env: Mapping[str, str] | None = None
+        self,
+        *,
+        database_url: str,
+        opa_url: str,
+        log_dir: Path,
+        replicas: int = 3,
+        env: Mapping[str, str] | None = None,
+        replica_env: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
+        """`env` applies to every replica; `replica_env` adds settings to one replica, by index (0-based)."""
         settings = {
             "OPA_URL": opa_url,
             "MIGRATE_ON_START": "false",  # the tests migrate once; replicas racing Alembic is another matter
@@ -155,9 +184,14 @@ class ServiceCluster:
         }
         log_dir.mkdir(parents=True, exist_ok=True)
         env_of_replicas = _base_env(database_url, settings)
+        overrides = replica_env or {}
         self.replicas = [
-            ServiceProcess(name=f"replica-{i}", env=env_of_replicas, log_path=log_dir / f"replica-{i}.log")
-            for i in range(1, replicas + 1)
+            ServiceProcess(
+                name=f"replica-{i + 1}",
+                env={**env_of_replicas, **overrides.get(i, {})},
+                log_path=log_dir / f"replica-{i + 1}.log",
+            )
+            for i in range(replicas)
         ]
 
     @property
@@ -179,6 +213,14 @@ class ServiceCluster:
         with ThreadPoolExecutor(len(self.replicas)) as pool:
             list(pool.map(lambda replica: replica.stop(), self.replicas))
 
+    def kill(self, index: int) -> int:
+        """SIGKILL one replica (0-based index); return its exit status. crashed() names it afterwards."""
+        return self.replicas[index].kill()
+
+    def alive(self) -> list[int]:
+        """Indexes of the replicas whose process is running."""
+        return [i for i, r in enumerate(self.replicas) if r.process is not None and r.process.poll() is None]
+
     def crashed(self) -> list[str]:
         """Replicas whose process has exited, with their exit codes."""
         return [
@@ -197,10 +239,23 @@ class ServiceCluster:
 
 @contextlib.contextmanager
 def service_cluster(
-    *, database_url: str, opa_url: str, log_dir: Path, replicas: int = 3, env: Mapping[str, str] | None = None
+    *,
+    database_url: str,
+    opa_url: str,
+    log_dir: Path,
+    replicas: int = 3,
+    env: Mapping[str, str] | None = None,
+    replica_env: Mapping[int, Mapping[str, str]] | None = None,
 ) -> Iterator[ServiceCluster]:
     """Start the replicas, wait until every one answers /healthz, and stop them all afterwards."""
-    cluster = ServiceCluster(database_url=database_url, opa_url=opa_url, log_dir=log_dir, replicas=replicas, env=env)
+    cluster = ServiceCluster(
+        database_url=database_url,
+        opa_url=opa_url,
+        log_dir=log_dir,
+        replicas=replicas,
+        env=env,
+        replica_env=replica_env,
+    )
     cluster.start()
     try:
         yield cluster
