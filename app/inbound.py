@@ -1,5 +1,6 @@
 """What every request body has in common: named fields only, and text and times a database can store."""
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -27,9 +28,25 @@ def _unstorable_text(value: Any) -> str | None:
     return None  # nested models validate their own fields
 
 
+# Character classes that do not start with ^ (they name what may appear), escapes included.
+_LISTED_CLASS = re.compile(r"\[(?!\^)(?:\\.|[^\]\\])*\]")
+
+
+def _may_match_nul(pattern: str) -> bool:
+    """Whether a field's own pattern lets a NUL through: a negated class ([^@\\s]), a dot or \\S, \\W, \\D."""
+    outside_listed_classes = _LISTED_CLASS.sub("", pattern.replace("\\\\", ""))
+    return re.search(r"\[\^|(?<!\\)\.|\\[SWD]", outside_listed_classes) is not None
+
+
 def _add_no_nul_pattern(schema: JsonSchemaValue) -> None:
-    if schema.get("type") == "string" and "pattern" not in schema and "format" not in schema and "enum" not in schema:
-        schema["pattern"] = NO_NUL_PATTERN
+    if schema.get("type") == "string" and "format" not in schema and "enum" not in schema:
+        if "pattern" not in schema:
+            schema["pattern"] = NO_NUL_PATTERN
+        elif schema["pattern"] != NO_NUL_PATTERN and _may_match_nul(schema["pattern"]):
+            # The field's own pattern stays; the NUL rule is added beside it (an email's [^@\s] lets NUL in).
+            rules = schema.setdefault("allOf", [])
+            if {"pattern": NO_NUL_PATTERN} not in rules:
+                rules.append({"pattern": NO_NUL_PATTERN})
     for variant in schema.get("anyOf", []):
         _add_no_nul_pattern(variant)
     if isinstance(schema.get("items"), dict):
@@ -37,7 +54,7 @@ def _add_no_nul_pattern(schema: JsonSchemaValue) -> None:
 
 
 class InboundModel(BaseModel):
-    """Base of request bodies: unknown fields, NUL characters and lone surrogates are refused with a 422 naming the field."""
+    """Base of request bodies: unknown fields, NUL characters and lone surrogates get a 422 naming the field."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,6 +77,19 @@ class InboundModel(BaseModel):
         return schema
 
 
+# The start of an ISO 8601 / RFC 3339 date-time: a date, a separator and hours and minutes.
+_DATE_TIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+INSTANT_DOC = "an ISO 8601 date-time with a time zone, for example 2026-11-22T00:00:00Z"
+
+
+def _date_time_text(value: Any) -> Any:
+    # JSON has no date type: the contract declares text in date-time format. Pydantic alone would also
+    # read 1700000000, "1700000000" or "0.5" as Unix seconds and record a 1970 date as evidence.
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME_TEXT.match(value)):
+        return value
+    raise ValueError(f"must be {INSTANT_DOC}")
+
+
 def _on_the_calendar(value: datetime) -> datetime:
     try:
         value.astimezone(UTC)
@@ -68,8 +98,9 @@ def _on_the_calendar(value: datetime) -> datetime:
     return value
 
 
-# A point in time with its zone, that still names a calendar date in UTC (year 1 at +14:00 does not).
-Instant = Annotated[AwareDatetime, AfterValidator(_on_the_calendar)]
+# A point in time written as ISO 8601 text with its zone, that still names a calendar date in UTC
+# (year 1 at +14:00 does not).
+Instant = Annotated[AwareDatetime, BeforeValidator(_date_time_text), AfterValidator(_on_the_calendar)]
 
 
 def _integral(value: Any) -> Any:

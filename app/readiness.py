@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.policy.client import PolicyClient
@@ -35,15 +36,35 @@ async def _database_writes(factory: async_sessionmaker[AsyncSession], *, now: da
     return "ok"
 
 
-async def _bounded(name: str, check: "asyncio.Future[str] | asyncio.Task[str]", *, seconds: float) -> str:
+def _retrieve(task: "asyncio.Task[str]") -> None:
+    # A check abandoned at its deadline ends on its own; its outcome is read so asyncio does not report it.
+    if not task.cancelled():
+        task.exception()
+
+
+async def _bounded(name: str, check: Coroutine[Any, Any, str], *, seconds: float) -> str:
+    """The check's answer, or "timeout" after `seconds` without waiting for it to wind down.
+
+    Cancelling is not enough to answer in time: a cancelled SQLite probe still waits out its busy
+    timeout (5 s) on the driver's thread before its rollback runs, so it is left to finish alone.
+    """
+    task = asyncio.ensure_future(check)
     try:
-        async with asyncio.timeout(seconds):
-            return await check
-    except TimeoutError:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        task.add_done_callback(_retrieve)
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(_retrieve)
         logger.error("readiness check timed out", extra={"check": name, "seconds": seconds})
         return "timeout"
-    except (SQLAlchemyError, OSError) as exc:
-        logger.error("readiness check failed", extra={"check": name, "error": str(exc).splitlines()[0]})
+    try:
+        return task.result()
+    except Exception as exc:  # any failure of a check is an answer: not ready, never a 500
+        error = (str(exc) or type(exc).__name__).splitlines()[0]
+        logger.error("readiness check failed", extra={"check": name, "error": error})
         return "unavailable"
 
 
@@ -56,7 +77,7 @@ async def check(
         return "ok" if (await policy.status()).healthy else "unavailable"
 
     database, opa = await asyncio.gather(
-        _bounded("database", asyncio.ensure_future(_database_writes(factory, now=now)), seconds=seconds),
-        _bounded("opa", asyncio.ensure_future(_opa()), seconds=seconds),
+        _bounded("database", _database_writes(factory, now=now), seconds=seconds),
+        _bounded("opa", _opa(), seconds=seconds),
     )
     return Readiness(database=database, opa=opa)

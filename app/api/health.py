@@ -34,7 +34,7 @@ async def healthz() -> HealthRead:
     responses={503: {"model": ReadinessRead, "description": "OPA or the database is not ready."}},
 )
 async def readyz(request: Request, policy: PolicyDep, clock: ClockDep, settings: SettingsDep) -> JSONResponse:
-    """Ready when the database accepts a write (rolled back) and OPA serves the decision rule; answers within a second."""
+    """Ready when the database takes a write (rolled back) and OPA serves the decision rule; answers within a second."""
     result = await readiness.check(
         factory=request.app.state.session_factory,
         policy=policy,

@@ -35,14 +35,14 @@ class _BodyNotUtf8(Exception):
     pass
 
 
-_NOT_UTF8 = {
+_NOT_UTF8: dict[str, object] = {
     "detail": [{"type": "json_invalid", "loc": ["body"], "msg": "The body is not UTF-8 encoded JSON.", "input": {}}]
 }
 
 
 class BodySizeLimit:
     """Answers 413 to any request whose body exceeds max_bytes, declared or streamed, and 422 to a JSON body
-    that is not UTF-8 (JSON's own decoder would read UTF-16, which the decision log cannot keep as sent)."""
+    that is not UTF-8 (JSON's own decoder would read UTF-16 and UTF-32, which the decision log cannot keep as sent)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -82,7 +82,11 @@ class BodySizeLimit:
                         decoder.decode(chunk, final=not message.get("more_body", False))
                     except UnicodeDecodeError:
                         not_utf8 = True
-                        raise _BodyNotUtf8 from None
+                    # A raw NUL byte is never part of JSON text (RFC 8259 escapes control characters), but
+                    # UTF-16 and UTF-32 without a BOM are full of them, and valid UTF-8 byte for byte.
+                    not_utf8 = not_utf8 or b"\x00" in chunk
+                    if not_utf8:
+                        raise _BodyNotUtf8
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -136,7 +140,9 @@ class NulInParameters:
             await self.app(scope, receive, send)
             return
         await _send_json(
-            send, 422, {"detail": [{"loc": loc, "msg": "must not contain NUL (\\u0000) characters", "type": "value_error"}]}
+            send,
+            422,
+            {"detail": [{"loc": loc, "msg": "must not contain NUL (\\u0000) characters", "type": "value_error"}]},
         )
 
 

@@ -1,5 +1,6 @@
 """Loads people from a JSON seed file into the directory (local runs and demos)."""
 
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ async def load_seed(*, factory: async_sessionmaker[AsyncSession], path: Path, no
     The directory is the system of record once people exist: a restart must not
     undo a deactivation or a role change made through the API. Returns how many were added.
     """
-    people = _People.validate_python(json.loads(path.read_text()))
+    people = _People.validate_python(json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8")))
     added = 0
     async with factory() as session, session.begin():
         for person in people:

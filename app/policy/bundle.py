@@ -1,7 +1,9 @@
 """Builds the policy bundle the embedded OPA loads, stamped with a revision derived from its content."""
 
 import hashlib
+import os
 import subprocess
+import uuid
 from pathlib import Path
 
 _BUNDLE_FILES = ("*.rego", "data.json", "data.yaml", ".manifest")
@@ -25,7 +27,8 @@ def build_bundle(*, opa_binary: Path, policy_dir: Path, out_dir: Path) -> tuple[
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"bundle-{revision}.tar.gz"
     if not target.exists():
-        partial = target.with_suffix(".partial")
+        # A name of this build's own: workers starting side by side must not write one file together.
+        partial = target.with_name(f"{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
         result = subprocess.run(
             [str(opa_binary), "build", "--bundle", str(policy_dir), "--revision", revision, "--output", str(partial)],
             capture_output=True,

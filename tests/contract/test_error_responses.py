@@ -10,7 +10,9 @@ NOT_UTF8 = b'{"event_id": "\xff\xfe"}'
 
 
 @pytest.mark.parametrize("body", [NOT_UTF8, b"\xef", b'{"event_id": '])
-def test_a_body_that_is_not_json_is_a_422_before_any_decision(http: httpx.Client, database_url: str, body: bytes) -> None:
+def test_a_body_that_is_not_json_is_a_422_before_any_decision(
+    http: httpx.Client, database_url: str, body: bytes
+) -> None:
     response = http.post("/v1/save-cases", content=body, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 422, response.text
@@ -35,11 +37,37 @@ def test_other_http_errors_keep_their_status(http: httpx.Client) -> None:
     assert http.delete("/v1/save-cases").status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/v1/people/u-x", {"GET", "PUT"}),  # two routes share the path: both methods are named
+        ("PATCH", "/v1/people/u-x", {"GET", "PUT"}),
+        ("DELETE", "/v1/save-cases", {"POST"}),
+        ("GET", "/v1/tokens/t-x", {"DELETE"}),
+        ("PUT", "/v1/people/u-x/delegations", {"GET", "POST"}),
+    ],
+)
+def test_a_method_the_path_does_not_serve_is_405_with_every_served_method_in_allow(
+    http: httpx.Client, method: str, path: str, allow: set[str]
+) -> None:
+    # Found by schemathesis: Allow named only the first matching route's methods (then none at all).
+    response = http.request(method, path)
+
+    assert response.status_code == 405, response.text
+    assert set(response.headers["allow"].split(", ")) == allow
+    assert response.json() == {"detail": "Method Not Allowed", "code": "method_not_allowed"}
+
+
 def _credit_case(*, arr: float, credit: float, event_id: str) -> dict:
     case = load_example("service-recovery")
     case["event_id"] = event_id
     case["account"]["arr"] = arr
-    case["proposed_offer"] = {**case["proposed_offer"], "type": "service_credit", "credit_amount": credit, "discount_pct": 0}
+    case["proposed_offer"] = {
+        **case["proposed_offer"],
+        "type": "service_credit",
+        "credit_amount": credit,
+        "discount_pct": 0,
+    }
     return case
 
 

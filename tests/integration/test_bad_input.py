@@ -93,7 +93,7 @@ def test_a_body_over_the_configured_limit_is_413(http: httpx.Client, settings, d
 def test_a_streamed_body_without_length_over_the_limit_is_413(http: httpx.Client, settings, database_url: str) -> None:
     body = _oversized(settings.max_body_bytes)
 
-    def chunks():  # noqa: ANN202 - a generator makes httpx send Transfer-Encoding: chunked
+    def chunks():  # a generator makes httpx send Transfer-Encoding: chunked
         for start in range(0, len(body), 4096):
             yield body[start : start + 4096]
 
