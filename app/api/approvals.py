@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import ClockDep, DatabaseDep, PolicyDep, PrincipalDep, ReadSessionDep, SessionDep, SettingsDep
+from app.api.deps import ClockDep, DatabaseDep, IdPath, PolicyDep, PrincipalDep, ReadSessionDep, SessionDep, SettingsDep
 from app.api.errors import error_responses
 from app.approvals import actions, inbox
 from app.approvals.context import WorkflowContext
@@ -60,7 +60,7 @@ def _action_route(action: TaskAction, *, path: str, operation_id: str, summary: 
     """One route per action, all applied by the same use-case; only the action and the words differ."""
 
     async def act(
-        task_id: str,
+        task_id: IdPath,
         body: TaskActionCreate,
         principal: PrincipalDep,
         database: DatabaseDep,
@@ -128,7 +128,7 @@ _action_route(
     responses=error_responses(401, 403, 404, 409, 413, 503),
 )
 async def assign_task(
-    task_id: str, body: TaskAssignCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    task_id: IdPath, body: TaskAssignCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> TaskRead:
     """An administrator gives an open task to another person, under the same separation of duties."""
     admin = Actor(person_id=require_admin(principal), token_id=principal.token_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import TypeAdapter, ValidationError
 
-from app.api.deps import ClockDep, PrincipalDep, ReadSessionDep
+from app.api.deps import ClockDep, IdPath, PrincipalDep, ReadSessionDep
 from app.api.errors import error_responses
 from app.cases import reads
 from app.decisions import service
@@ -51,7 +51,7 @@ def _instant(name: str, value: str | None) -> datetime | None:
     responses=error_responses(401, 403, 404, 503),
 )
 async def get_decision(
-    decision_id: str, principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep
+    decision_id: IdPath, principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep
 ) -> DecisionRead:
     """Return one recorded decision with the evidence the policy saw."""
     decision = await service.get(session=session, decision_id=decision_id)

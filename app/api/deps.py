@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.database import Database, read_scope, session_scope
 from app.errors import Forbidden
+from app.inbound import NO_NUL_PATTERN
 from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
 
@@ -130,3 +131,7 @@ PrincipalDep = Annotated[Principal, Depends(_principal)]
 IntegrationDep = Annotated[Principal, Depends(_integration)]
 # Any live token, temporary credentials included: only the exchange route takes it.
 AnyTokenDep = Annotated[Principal, Depends(_any_token)]
+
+
+# An id in a path: the contract says what the edge refuses (NUL, which PostgreSQL cannot compare).
+IdPath = Annotated[str, Path(max_length=200, pattern=NO_NUL_PATTERN)]

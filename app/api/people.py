@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from app.api.deps import ClockDep, PrincipalDep, ReadSessionDep, SessionDep
+from app.api.deps import ClockDep, IdPath, PrincipalDep, ReadSessionDep, SessionDep
 from app.api.errors import error_responses
 from app.auth.principal import Principal, require_admin
 from app.directory import repository
@@ -59,7 +59,7 @@ async def list_people(principal: PrincipalDep, session: ReadSessionDep) -> list[
     response_model=PersonRead,
     responses=error_responses(401, 403, 404, 503),
 )
-async def get_person(person_id: str, principal: PrincipalDep, session: ReadSessionDep) -> PersonRead:
+async def get_person(person_id: IdPath, principal: PrincipalDep, session: ReadSessionDep) -> PersonRead:
     """One person (themself or administrators)."""
     self_or_admin(principal, person_id)
     return PersonRead.model_validate(await directory.get_person(session=session, person_id=person_id))
@@ -74,7 +74,7 @@ async def get_person(person_id: str, principal: PrincipalDep, session: ReadSessi
     responses=error_responses(400, 401, 403, 404, 409, 413, 503),
 )
 async def create_delegation(
-    person_id: str, delegation_in: DelegationCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    person_id: IdPath, delegation_in: DelegationCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> DelegationRead:
     """Name a delegate for a period (out of office); the delegate's actions are recorded as delegated."""
     self_or_admin(principal, person_id)
@@ -91,7 +91,7 @@ async def create_delegation(
     response_model=list[DelegationRead],
     responses=error_responses(401, 403, 503),
 )
-async def list_delegations(person_id: str, principal: PrincipalDep, session: ReadSessionDep) -> list[DelegationRead]:
+async def list_delegations(person_id: IdPath, principal: PrincipalDep, session: ReadSessionDep) -> list[DelegationRead]:
     """Delegations a person has given (themself or administrators)."""
     self_or_admin(principal, person_id)
     delegations = await directory.list_delegations(session=session, person_id=person_id)
@@ -106,7 +106,7 @@ async def list_delegations(person_id: str, principal: PrincipalDep, session: Rea
     responses=error_responses(401, 403, 404, 503),
 )
 async def revoke_delegation(
-    delegation_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    delegation_id: IdPath, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> DelegationRead:
     """End a delegation now (the person who gave it, or administrators)."""
     delegation = await repository.get_delegation(session, delegation_id=delegation_id)

@@ -4,7 +4,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import ClockDep, DatabaseDep, IntegrationDep, PolicyDep, PrincipalDep, ReadSessionDep, SettingsDep
+from app.api.deps import (
+    ClockDep,
+    DatabaseDep,
+    IdPath,
+    IntegrationDep,
+    PolicyDep,
+    PrincipalDep,
+    ReadSessionDep,
+    SettingsDep,
+)
 from app.api.errors import error_responses
 from app.cases import intake, reads, revisions
 from app.cases.read_schemas import SaveCaseRead
@@ -84,7 +93,7 @@ async def decide_save_case(
     responses=error_responses(401, 403, 404, 503),
 )
 async def get_save_case(
-    case_id: str, principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep
+    case_id: IdPath, principal: PrincipalDep, session: ReadSessionDep, clock: ClockDep
 ) -> SaveCaseRead:
     """A case with its current decision, the approver's evidence summary, its tasks and its timeline."""
     case = await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
@@ -110,7 +119,7 @@ async def get_save_case(
     ),
 )
 async def revise_save_case(
-    case_id: str,
+    case_id: IdPath,
     case_in: SaveCaseCreate,
     request: Request,
     response: Response,

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, status
 
-from app.api.deps import AnyTokenDep, ClockDep, PrincipalDep, SessionDep
+from app.api.deps import AnyTokenDep, ClockDep, IdPath, PrincipalDep, SessionDep
 from app.api.errors import error_responses
 from app.auth import service as tokens
 from app.auth.models import ApiToken
@@ -26,7 +26,7 @@ def _created(token: ApiToken, secret: str) -> TokenCreatedRead:
     responses=error_responses(401, 403, 404, 413, 503),
 )
 async def create_person_token(
-    person_id: str, token_in: TokenCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    person_id: IdPath, token_in: TokenCreate, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> TokenCreatedRead:
     """Issue a token: a person gets a personal token for themself; an administrator issuing one for someone
     else gets a temporary credential, which its holder exchanges once for their own token and which can do
@@ -88,7 +88,7 @@ async def create_service_token(
     response_model=TokenRead,
     responses=error_responses(401, 403, 404, 503),
 )
-async def revoke_token(token_id: str, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> TokenRead:
+async def revoke_token(token_id: IdPath, principal: PrincipalDep, session: SessionDep, clock: ClockDep) -> TokenRead:
     """Revoke a token (administrators, or the person it belongs to)."""
     token = await tokens.get_token(session=session, token_id=token_id)
     if not (principal.is_admin or (token.person_id and token.person_id == principal.person_id)):

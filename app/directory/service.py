@@ -28,11 +28,13 @@ async def upsert_person(*, session: AsyncSession, person_id: str, person_in: Per
 
 
 async def add_missing_person(*, session: AsyncSession, person_in: PersonSeed, now: datetime) -> bool:
-    """Add a seeded person who is not in the directory yet; an existing person is never changed or reactivated."""
-    if await repository.get_person(session, person_id=person_in.id) is not None:
-        return False
-    await upsert_person(session=session, person_id=person_in.id, person_in=person_in, now=now)
-    return True
+    """Add a seeded person who is not in the directory yet; an existing person is never changed or reactivated.
+
+    One insert that does nothing if the person exists, so processes seeding together do not collide.
+    """
+    values = person_in.model_dump(mode="json")
+    values["roles"] = sorted(set(values["roles"]))
+    return await repository.add_if_missing(session, values={**values, "created_at": now})
 
 
 async def get_person(*, session: AsyncSession, person_id: str) -> Person:

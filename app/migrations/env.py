@@ -14,6 +14,8 @@ from app.config import get_settings
 from app.database import Base, sync_url
 
 config = context.config
+# Any constant of this application's own; two processes migrating one PostgreSQL database share it.
+_MIGRATION_LOCK = 7_300_421_117
 target_metadata = Base.metadata
 if not config.get_main_option("sqlalchemy.url"):
     # Run by hand with alembic.ini: use the service's own setting.
@@ -31,6 +33,11 @@ def run_migrations_online() -> None:
         config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
     )
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time; the others then find nothing to do.
+            # A session-level lock, held until this (unpooled) connection closes.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
             context.run_migrations()
