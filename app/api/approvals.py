@@ -8,7 +8,7 @@ from app.api.deps import ClockDep, DatabaseDep, IdPath, PolicyDep, PrincipalDep,
 from app.api.errors import error_responses
 from app.approvals import actions, inbox
 from app.approvals.context import WorkflowContext
-from app.approvals.progression import TaskAction
+from app.approvals.review import TaskAction
 from app.approvals.schemas import InboxRead, TaskActionCreate, TaskAssignCreate, TaskRead
 from app.auth.principal import require_admin, require_person
 from app.cases import reads

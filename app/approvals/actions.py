@@ -4,11 +4,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.approvals import assignment, progression
+from app.approvals import assignment, review
 from app.approvals import repository as tasks_repository
 from app.approvals.context import WorkflowContext
 from app.approvals.models import ApprovalTask
-from app.approvals.progression import TaskAction
+from app.approvals.review import TaskAction
 from app.approvals.states import TaskStatus, task_state
 from app.approvals.tasks import task_payload
 from app.cases import repository as cases_repository
@@ -62,7 +62,7 @@ async def act_on_task(
         )
         decision = await _decision(session, case=case)
         actor = Actor(person_id=actor_id, on_behalf_of=on_behalf_of, token_id=token_id)
-        await progression.act(
+        await review.act(
             session,
             case=case,
             tasks=tasks,

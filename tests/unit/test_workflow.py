@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.approvals import actions, escalation, inbox
 from app.approvals import repository as tasks_repository
 from app.approvals.context import WorkflowContext
-from app.approvals.progression import TaskAction
+from app.approvals.review import TaskAction
 from app.approvals.states import CASE_TRANSITIONS, TASK_TRANSITIONS, CaseStatus, TaskStatus, move_case, move_task
 from app.auth.principal import Principal
 from app.cases import intake
