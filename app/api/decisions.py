@@ -96,6 +96,9 @@ async def list_decisions(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    include_total: Annotated[
+        bool, Query(description="Count the matching decisions (a scan of the log: costly at millions of rows).")
+    ] = False,
     cursor: Annotated[
         str | None,
         Query(
@@ -115,7 +118,9 @@ async def list_decisions(
         decided_from=_instant("decided_from", decided_from),
         decided_to=_instant("decided_to", decided_to),
     )
-    page = await service.list_decisions(session=session, flt=flt, limit=limit, offset=offset, cursor=cursor)
+    page = await service.list_decisions(
+        session=session, flt=flt, limit=limit, offset=offset, cursor=cursor, count=include_total
+    )
     return DecisionPageRead(
         items=[DecisionSummaryRead.model_validate(row) for row in page.rows],
         total=page.total,

@@ -49,7 +49,7 @@ class DecisionSummaryRead(BaseModel):
 class DecisionPageRead(BaseModel):
     items: list[DecisionSummaryRead]
     total: Annotated[int, Field(ge=0)] | None = Field(
-        description="How many decisions match, counted when paging by offset; null when paging by cursor."
+        description="How many decisions match, when asked with include_total=true; null otherwise."
     )
     limit: int
     offset: int

@@ -114,7 +114,7 @@ async def get(*, session: AsyncSession, decision_id: str) -> Decision:
 @dataclass(frozen=True, kw_only=True)
 class DecisionPage:
     rows: list[Decision]
-    # Counted for offset paging only: a count is a scan, and cursor pages must stay an index range scan.
+    # Counted only when asked: a count is a scan, and a page must stay an index range scan.
     total: int | None
     next_cursor: str | None
 
@@ -137,18 +137,19 @@ def _decode(cursor: str) -> Position:
 
 
 async def list_decisions(
-    *, session: AsyncSession, flt: DecisionFilter, limit: int, offset: int, cursor: str | None
+    *, session: AsyncSession, flt: DecisionFilter, limit: int, offset: int, cursor: str | None, count: bool
 ) -> DecisionPage:
     """A page of decisions matching the filter, newest first, and the cursor of the next page.
 
     With a cursor the page starts after the previous page's last row (keyset paging, the
-    same cost at any depth); without one it starts at the offset and the total is counted.
+    same cost at any depth); without one it starts at the offset. The total is counted only
+    when asked: at a million rows a count is a scan that costs more than the page.
     """
     if cursor is not None and offset:
         raise BadRequest("Page either by cursor or by offset, not both.", code="bad_query")
     after = _decode(cursor) if cursor is not None else None
     rows = list(await repository.list_page(session, flt=flt, limit=limit, offset=offset, after=after))
-    total = await repository.count(session, flt=flt) if cursor is None else None
+    total = await repository.count(session, flt=flt) if count else None
     last = rows[-1] if len(rows) == limit else None
     next_cursor = _encode(Position(decision_time=last.decision_time, id=last.id)) if last else None
     return DecisionPage(rows=rows, total=total, next_cursor=next_cursor)

@@ -45,5 +45,5 @@ def test_decide_replay_returns_the_stored_decision(http: httpx.Client) -> None:
     assert again.headers["idempotent-replayed"] == "true"
     assert {**again.json(), "replay": False} == first.json()
     assert again.json()["replay"] is True
-    listed = http.get("/v1/decisions", params={"account_id": case["account"]["id"]}).json()
+    listed = http.get("/v1/decisions", params={"account_id": case["account"]["id"], "include_total": True}).json()
     assert listed["total"] == 1
