@@ -584,7 +584,9 @@ def _pages_table(args: argparse.Namespace, results: Results) -> list[str]:
             for key in rows
         )
     )
-    out.append("first p95: pages without a cursor; cursor p95: next_cursor pages (no page counts the total unless asked).")
+    out.append(
+        "first p95: pages without a cursor; cursor p95: next_cursor pages (no page counts the total unless asked)."
+    )
     seeding = []
     for key, value in rows.items():
         text = f"{key} {value['seeding']['seconds']:.0f} s ({value['seeding']['rows_per_second']:,.0f} rows/s)"
