@@ -14,8 +14,3 @@ class TargetSource(Protocol):
 class WorkflowContext:
     targets: dict[str, str]
     crm_url: str | None
-
-
-async def context_for(*, targets: TargetSource, revision: str | None, crm_url: str | None) -> WorkflowContext:
-    """The escalation targets of the policy revision in force, and the CRM endpoint."""
-    return WorkflowContext(targets=await targets.escalation_targets(revision=revision), crm_url=crm_url)

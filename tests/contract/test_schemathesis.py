@@ -152,15 +152,29 @@ def test_contract_lists_every_route() -> None:
     paths = json.loads(CONTRACT.read_text())["paths"]
     assert len(OPERATIONS) == sum(len(ops) for ops in paths.values())
     assert {f"{op.method.upper()} {op.path}" for op in OPERATIONS} >= {
-        "POST /v1/save-cases", "GET /v1/decisions", "GET /v1/decisions/{decision_id}", "GET /v1/save-cases/{case_id}",
-        "POST /v1/save-cases/{case_id}/revisions", "GET /v1/approvals", "POST /v1/approvals/{task_id}/approve",
-        "POST /v1/approvals/{task_id}/reject", "POST /v1/approvals/{task_id}/request-changes",
-        "POST /v1/approvals/{task_id}/assign", "GET /v1/people", "PUT /v1/people/{person_id}",
-        "GET /v1/people/{person_id}", "POST /v1/people/{person_id}/tokens", "POST /v1/service-tokens",
-        "DELETE /v1/tokens/{token_id}", "POST /v1/people/{person_id}/delegations",
-        "GET /v1/people/{person_id}/delegations", "DELETE /v1/delegations/{delegation_id}", "GET /v1/policy",
-        "GET /healthz", "GET /readyz",
-    }  # fmt: skip
+        "POST /v1/save-cases",
+        "GET /v1/decisions",
+        "GET /v1/decisions/{decision_id}",
+        "GET /v1/save-cases/{case_id}",
+        "POST /v1/save-cases/{case_id}/revisions",
+        "GET /v1/approvals",
+        "POST /v1/approvals/{task_id}/approve",
+        "POST /v1/approvals/{task_id}/reject",
+        "POST /v1/approvals/{task_id}/request-changes",
+        "POST /v1/approvals/{task_id}/assign",
+        "GET /v1/people",
+        "PUT /v1/people/{person_id}",
+        "GET /v1/people/{person_id}",
+        "POST /v1/people/{person_id}/tokens",
+        "POST /v1/service-tokens",
+        "DELETE /v1/tokens/{token_id}",
+        "POST /v1/people/{person_id}/delegations",
+        "GET /v1/people/{person_id}/delegations",
+        "DELETE /v1/delegations/{delegation_id}",
+        "GET /v1/policy",
+        "GET /healthz",
+        "GET /readyz",
+    }
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -303,18 +317,31 @@ def test_generated_requests_on_real_resources_get_no_server_error_and_match_the_
     # The pass reached the resources, not only the error paths.
     successes = {op for op, codes in statuses.items() if codes & {200, 201}}
     expected = {
-        "admin": {"GET /v1/save-cases/{case_id}", "GET /v1/decisions/{decision_id}", "GET /v1/people/{person_id}",
-                  "PUT /v1/people/{person_id}", "POST /v1/people/{person_id}/tokens",
-                  "GET /v1/people/{person_id}/delegations", "DELETE /v1/tokens/{token_id}",
-                  "DELETE /v1/delegations/{delegation_id}", "GET /v1/decisions", "POST /v1/approvals/{task_id}/assign",
-                  "POST /v1/people/{person_id}/delegations", "POST /v1/service-tokens"},
-        "integration": {"POST /v1/save-cases", "GET /v1/save-cases/{case_id}", "GET /v1/decisions/{decision_id}",
-                        "GET /v1/decisions"},
+        "admin": {
+            "GET /v1/save-cases/{case_id}",
+            "GET /v1/decisions/{decision_id}",
+            "GET /v1/people/{person_id}",
+            "PUT /v1/people/{person_id}",
+            "POST /v1/people/{person_id}/tokens",
+            "GET /v1/people/{person_id}/delegations",
+            "DELETE /v1/tokens/{token_id}",
+            "DELETE /v1/delegations/{delegation_id}",
+            "GET /v1/decisions",
+            "POST /v1/approvals/{task_id}/assign",
+            "POST /v1/people/{person_id}/delegations",
+            "POST /v1/service-tokens",
+        },
+        "integration": {
+            "POST /v1/save-cases",
+            "GET /v1/save-cases/{case_id}",
+            "GET /v1/decisions/{decision_id}",
+            "GET /v1/decisions",
+        },
         "approver": {"GET /v1/approvals", "GET /v1/people/{person_id}", "GET /v1/people/{person_id}/delegations"},
         "owner": {"GET /v1/approvals", "GET /v1/save-cases/{case_id}", "POST /v1/approvals/{task_id}/approve"},
         # A temporary credential does one thing, once: it is exchanged for the holder's own token.
         "temporary": {"POST /v1/tokens/exchange"},
-    }[caller]  # fmt: skip
+    }[caller]
     assert expected <= successes, (sorted(expected - successes), statuses)
     if caller == "temporary":
         assert successes - {"GET /healthz", "GET /readyz"} == expected, statuses

@@ -50,8 +50,10 @@ def test_unknown_fields_and_missing_required_fields_are_named(http: httpx.Client
     missing = load_example("service-recovery")
     del missing["proposed_offer"]
 
-    for body, loc, kind in ((extra, ("body", "account", "favourite_colour"), "extra_forbidden"),
-                            (missing, ("body", "proposed_offer"), "missing")):  # fmt: skip
+    for body, loc, kind in (
+        (extra, ("body", "account", "favourite_colour"), "extra_forbidden"),
+        (missing, ("body", "proposed_offer"), "missing"),
+    ):
         response = http.post("/v1/save-cases", json=body)
         assert response.status_code == 422, response.text
         assert {(tuple(e["loc"]), e["type"]) for e in response.json()["detail"]} >= {(loc, kind)}
