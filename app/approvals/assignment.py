@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import vocabulary
 from app.approvals.context import WorkflowContext
 from app.approvals.models import ApprovalTask
-from app.approvals.states import TaskKind, TaskStatus, case_state, task_state
+from app.approvals.states import CaseStatus, TaskKind, TaskStatus, case_state, task_state
 from app.cases.models import SaveCase
 from app.directory import repository as directory_repository
 from app.directory import service as directory
@@ -103,7 +103,11 @@ async def check_actor(
         raise Conflict(f"The task is already {task.status}.", current=task_state(task))
     if task.kind != TaskKind.REVIEW:
         raise Conflict("This task is completed by revising the case, not by approving it.", current=task_state(task))
-    if case.status != "in_review" or task.stage != case.current_stage or task.decision_id != case.current_decision_id:
+    if (
+        case.status != CaseStatus.IN_REVIEW
+        or task.stage != case.current_stage
+        or task.decision_id != case.current_decision_id
+    ):
         raise Conflict("The task is not part of the case's current stage.", current=case_state(case))
     if task.assignee_id is None:
         raise Forbidden("The task has no assignee; an administrator must assign it.")

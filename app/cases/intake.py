@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.approvals import progression
 from app.approvals.context import WorkflowContext
+from app.approvals.states import CaseStatus
 from app.auth.principal import Principal
 from app.cases import repository
 from app.cases.evidence import assemble_evidence
@@ -90,7 +91,7 @@ def _new_case(decision: Decision) -> SaveCase:
         account_id=decision.account_id,
         owner_id=evidence["account"].get("owner_id"),
         requester_id=(evidence.get("requested_by") or {}).get("id"),
-        status="in_review",  # set from the first decision's outcome before the row is written
+        status=CaseStatus.IN_REVIEW,  # set from the first decision's outcome before the row is written
         current_decision_id=decision.id,
         renewal_date=(evidence.get("contract") or {}).get("renewal_date"),
         created_at=decision.decision_time,
