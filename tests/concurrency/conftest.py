@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from app.cases.examples import load_example
 from app.migrations_runner import upgrade_to_head
 from tests.concurrency.helpers import Database, Service
-from tests.support.example_dates import load_example
 from tests.support.opa_process import OpaProcess
 from tests.support.postgres import create_database
 from tests.support.service_processes import ServiceCluster, seed_and_issue_tokens, service_cluster

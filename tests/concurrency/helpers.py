@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from app.cases.examples import example_for_now
 from app.database import sync_url
-from tests.support.example_dates import example_for_now
 
 REQUEST_TIMEOUT_SECONDS = 30.0
 

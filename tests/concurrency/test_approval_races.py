@@ -10,8 +10,8 @@ the winner only.
 
 from collections import Counter
 
+from app.cases.examples import example_for_now
 from tests.concurrency.helpers import Call, Database, Service, only_open_task, open_tasks, spread
-from tests.support.example_dates import example_for_now
 
 REPLICAS = 3
 

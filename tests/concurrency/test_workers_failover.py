@@ -44,11 +44,11 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.cases.examples import example_for_now
 from app.database import create_engine, create_session_factory
 from app.notifications import sender
 from app.notifications.models import DeliveryStatus, OutboxMessage
 from tests.concurrency.helpers import Database, Service
-from tests.support.example_dates import example_for_now
 from tests.support.opa_process import OpaProcess, free_port
 from tests.support.postgres import create_database
 from tests.support.service_processes import ROOT, ServiceCluster, service_environment

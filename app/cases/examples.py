@@ -1,12 +1,14 @@
-"""The examples' fixed dates moved to the present, for services that decide on the real clock.
+"""The canonical examples with their dates moved to now, so the quickstart works whatever the date.
 
-The examples in `examples/` are written to be decided at 2026-11-22T12:00Z (DECISION_TIME in
-tests/conftest.py). A service running on the system clock decides them later, when their evidence
-may be stale or their renewal past. Shifting every date and timestamp of an example by
+    .venv/bin/python -m app.cases.examples service-recovery | curl … --data @-
+
+The examples in `examples/` are written to be decided at 2026-11-22T12:00Z. Decided later,
+their evidence would be stale and their renewal past. Shifting every date and timestamp by
 (now - that reference time) keeps every derived fact (days to renewal, evidence age, tenure)
-as it was at the reference time, so the example decides the same way now.
+as it was, so the example decides the same way now. Each copy gets a fresh event id.
 """
 
+import argparse
 import json
 import re
 import uuid
@@ -14,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+from app.config import PROJECT_ROOT
+
+EXAMPLES = PROJECT_ROOT / "examples"
 REFERENCE_TIME = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,13 +55,29 @@ def shift_dates(value: Any, *, now: datetime, reference: datetime = REFERENCE_TI
     return walk(value)
 
 
-def load_example(name: str) -> dict:
+def load_example(name: str, *, examples_dir: Path = EXAMPLES) -> dict[str, Any]:
     """An example as committed: `name` is the part after `save-case-` (e.g. "price-discount")."""
-    return json.loads((EXAMPLES / f"save-case-{name}.json").read_text(encoding="utf-8"))
+    case: dict[str, Any] = json.loads((examples_dir / f"save-case-{name}.json").read_text(encoding="utf-8"))
+    return case
 
 
-def example_for_now(name: str, *, now: datetime | None = None, event_id: str | None = None) -> dict:
+def example_for_now(
+    name: str, *, now: datetime | None = None, event_id: str | None = None, examples_dir: Path = EXAMPLES
+) -> dict[str, Any]:
     """An example whose dates are moved to `now` (default: the system clock), with a unique event id."""
-    case = shift_dates(load_example(name), now=now or datetime.now(UTC))
+    case: dict[str, Any] = shift_dates(load_example(name, examples_dir=examples_dir), now=now or datetime.now(UTC))
     case["event_id"] = event_id or f"{case['event_id']}-{uuid.uuid4().hex[:12]}"
     return case
+
+
+def main() -> None:
+    """Print an example with its dates moved to now: `python -m app.cases.examples NAME`."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("name", help="service-recovery, price-discount or pause-unclear")
+    parser.add_argument("--examples-dir", type=Path, default=EXAMPLES, help="where save-case-NAME.json lives")
+    args = parser.parse_args()
+    print(json.dumps(example_for_now(args.name, examples_dir=args.examples_dir), indent=2))
+
+
+if __name__ == "__main__":
+    main()
