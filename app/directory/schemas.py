@@ -16,7 +16,8 @@ class PersonCreate(InboundModel):
     """A person's details and roles; the id is the path's."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    # Spaces spelled out: Python's and JSON Schema's (ECMAScript's) \s differ on U+0085 and U+FEFF.
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s\u0085\ufeff]+@[^@\s\u0085\ufeff]+$")] | None = None
     roles: Annotated[list[DirectoryRole], Field(default_factory=list, max_length=8)]
     is_admin: bool = False
     active: bool = True
