@@ -10,6 +10,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -162,6 +166,14 @@ async def read_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator
             raise _unavailable(exc, "The database could not be read.") from exc
         finally:
             await session.close()
+
+
+def insert_if_absent(
+    session: AsyncSession, model: type[Base], values: dict[str, Any]
+) -> PostgresqlInsert | SqliteInsert:
+    """INSERT … ON CONFLICT (id) DO NOTHING for the session's database (SQLite or PostgreSQL)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=["id"])
 
 
 @dataclass(frozen=True)

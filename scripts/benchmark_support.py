@@ -16,28 +16,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.service_processes import SERVICE_VARIABLES  # every phase sets what it needs
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 OPA = ROOT / ".tools" / "bin" / "opa"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STOP_TIMEOUT_SECONDS = 15.0
-
-# Settings a developer's shell may export; every phase sets the ones it needs explicitly.
-_SERVICE_VARIABLES = {
-    "DATABASE_URL",
-    "OPA_URL",
-    "OPA_BINARY",
-    "POLICY_DIR",
-    "BUNDLE_DIR",
-    "MIGRATE_ON_START",
-    "SEED_DIRECTORY_FILE",
-    "CRM_NOTIFY_URL",
-    "BACKGROUND_JOBS",
-    "WORKERS",
-    "WEB_CONCURRENCY",
-    "LOG_LEVEL",
-    "WEBHOOK_SECRETS",
-}
 
 
 def free_port() -> int:
@@ -48,7 +33,7 @@ def free_port() -> int:
 
 def service_env(database_url: str, opa_url: str, **extra: str) -> dict[str, str]:
     """This environment without the developer's service settings, plus the benchmark's."""
-    env = {key: value for key, value in os.environ.items() if key not in _SERVICE_VARIABLES}
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
     env.update(
         {
             "DATABASE_URL": database_url,

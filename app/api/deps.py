@@ -11,7 +11,7 @@ from app.api.auth import principal_from_token, principal_from_webhook
 from app.auth.principal import Principal, TokenKind
 from app.clock import Clock
 from app.config import Settings
-from app.database import Database, read_scope, session_scope
+from app.database import Database
 from app.errors import Forbidden
 from app.inbound import NO_NUL_PATTERN
 from app.policy.client import PolicyClient
@@ -21,12 +21,12 @@ from app.policy.supervisor import EmbeddedOpa
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     # A context manager, not a loop over a generator: the request's exception must reach
     # session_scope so it rolls back and turns a database error into a 503.
-    async with session_scope(request.app.state.session_factory) as session:
+    async with request.app.state.database.write() as session:
         yield session
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with read_scope(request.app.state.database.reader) as session:
+    async with request.app.state.database.read() as session:
         yield session
 
 
@@ -93,10 +93,14 @@ _TimestampDoc = Annotated[
 ]
 
 
-async def _any_token(request: Request, database: DatabaseDep, _token: _TokenDoc) -> Principal:
+async def _token_principal(request: Request, database: Database) -> Principal:
     # Its own short read, so that resolving the caller never starts the request's write transaction.
     async with database.read() as session:
         return await principal_from_token(session=session, request=request)
+
+
+async def _any_token(request: Request, database: DatabaseDep, _token: _TokenDoc) -> Principal:
+    return await _token_principal(request, database)
 
 
 async def _principal(principal: Annotated[Principal, Depends(_any_token)]) -> Principal:
@@ -117,11 +121,7 @@ async def _integration(
 ) -> Principal:
     """A CRM webhook signed with its source's secret, or a caller with a service token."""
     signed = principal_from_webhook(settings=settings, request=request, body=await request.body(), now=clock.now())
-    if signed is not None:
-        principal = signed
-    else:
-        async with database.read() as session:
-            principal = await principal_from_token(session=session, request=request)
+    principal = signed or await _token_principal(request, database)
     if not principal.is_integration:
         raise Forbidden("Cases are decided by CRM webhooks (signed) or integrations with a service token.")
     return principal

@@ -47,9 +47,7 @@ async def _check(
     if existing is not None:
         if existing.case_id != case_id:
             raise IdempotencyConflict(f"Event {case_in.event_id!r} from {case_in.source!r} belongs to another case.")
-        replay = await decision_log.find_replay(session=session, case=case_in)
-        assert replay is not None
-        return replay
+        return decision_log.replay_of(existing, case=case_in)
     acting_for = await directory.acting_for(session=session, person_id=principal.person_id, at=clock.now())
     if not acting_for & {case.owner_id, case.requester_id}:
         raise Forbidden("Only the case's owner or requester (or their delegate) may revise it.")

@@ -34,6 +34,11 @@ def payload_fingerprint(case: SaveCaseCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def replay_of(existing: Decision, *, case: SaveCaseCreate) -> DecideResult:
+    """The stored decision answering a resent event; 409 if the event now carries a different body."""
+    return _replay_of(existing, fingerprint=payload_fingerprint(case))
+
+
 def _replay_of(existing: Decision, *, fingerprint: str) -> DecideResult:
     if existing.payload_sha256 != fingerprint:
         raise IdempotencyConflict(
@@ -48,7 +53,7 @@ def _replay_of(existing: Decision, *, fingerprint: str) -> DecideResult:
 async def find_replay(*, session: AsyncSession, case: SaveCaseCreate) -> DecideResult | None:
     """The stored decision of this (source, event_id), if it was decided before; 409 if the body changed."""
     existing = await repository.get_by_event(session, source=case.source, event_id=case.event_id)
-    return None if existing is None else _replay_of(existing, fingerprint=payload_fingerprint(case))
+    return None if existing is None else replay_of(existing, case=case)
 
 
 async def record(

@@ -5,10 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.database import insert_if_absent
 from app.directory.models import Delegation, Person
 
 
@@ -51,8 +50,7 @@ async def principals_delegating_to(session: AsyncSession, *, delegate_id: str, a
 
 async def add_if_missing(session: AsyncSession, *, values: dict[str, Any]) -> bool:
     """Insert a person unless one with this id exists; whether it was inserted."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Person).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(Person.id)
+    statement = insert_if_absent(session, Person, values).returning(Person.id)
     return (await session.execute(statement)).first() is not None
 
 

@@ -5,10 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.database import insert_if_absent
 from app.notifications.models import DeliveryStatus, OutboxMessage
 
 
@@ -51,8 +50,7 @@ async def list_all(session: AsyncSession) -> Sequence[OutboxMessage]:
 
 async def add_once(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert a message unless one with its id exists: one statement, the same change is queued once."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    statement = insert_if_absent(session, OutboxMessage, values)
     # The outbox refers to nothing, so it need not wait for the workflow's pending rows.
     with session.no_autoflush:
         await session.execute(statement)

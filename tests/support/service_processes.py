@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from app.config import Settings
 from tests.support.opa_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ LOG_TAIL_LINES = 150
 
 
 def _base_env(database_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in _SERVICE_VARIABLES}
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
     env.update(
         {
             "DATABASE_URL": database_url,
@@ -49,26 +50,9 @@ def service_environment(database_url: str, extra: Mapping[str, str] | None = Non
     return _base_env(database_url, extra)
 
 
-# Settings a developer's shell may export; the tests set every one they need explicitly.
-_SERVICE_VARIABLES = {
-    "DATABASE_URL",
-    "OPA_URL",
-    "OPA_BINARY",
-    "POLICY_DIR",
-    "BUNDLE_DIR",
-    "MIGRATE_ON_START",
-    "SEED_DIRECTORY_FILE",
-    "CRM_NOTIFY_URL",
-    "BACKGROUND_JOBS",
-    "SCHEDULER_INTERVAL_SECONDS",
-    "OUTBOX_INTERVAL_SECONDS",
-    "OUTBOX_LEASE_SECONDS",
-    "OUTBOX_MAX_ATTEMPTS",
-    "WORKERS",
-    "WEB_CONCURRENCY",
-    "LOG_LEVEL",
-    "WEBHOOK_SECRETS",
-}
+# Every setting a developer's shell may export (and uvicorn's own worker count): the tests set
+# each one they need explicitly, so none leaks in from the shell.
+SERVICE_VARIABLES = frozenset(name.upper() for name in Settings.model_fields) | {"WEB_CONCURRENCY"}
 
 
 class ServiceProcess:
