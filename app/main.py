@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import approvals, decisions, health, people, policy, save_cases, tokens
+from app.api import approvals, decisions, health, outcomes, people, policy, programme, save_cases, tokens
 from app.api.errors import http_error_handler, service_error_handler, validation_error_handler
 from app.api.middleware import AccessLog, BodySizeLimit, NulInParameters
 from app.approvals import scheduler
@@ -112,7 +112,7 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    for module in (save_cases, decisions, approvals, people, tokens, policy, health):
+    for module in (save_cases, outcomes, decisions, approvals, programme, people, tokens, policy, health):
         for route in module.router.routes:
             # Clients and the committed contract name operations by id: none may be generated.
             assert isinstance(route, APIRoute) and route.operation_id, f"{route} needs a stable operation_id"

@@ -31,6 +31,7 @@ from app.cases.schemas import SaveCaseCreate  # noqa: E402
 from app.database import sync_url  # noqa: E402
 from app.decisions.models import Decision  # noqa: E402
 from app.migrations_runner import upgrade_to_head  # noqa: E402
+from app.policy.schemas import NO_HISTORY  # noqa: E402
 
 OPA = ROOT / ".tools" / "bin" / "opa"
 EXAMPLES = ("service-recovery", "price-discount", "pause-unclear")
@@ -48,9 +49,9 @@ def _variants() -> list[tuple[dict[str, Any], dict[str, Any]]]:
             case = json.loads(json.dumps(example))
             if discount and case["proposed_offer"]["type"] == "discount":
                 case["proposed_offer"]["discount_pct"] = discount
-            policy_input = assemble_evidence(case=SaveCaseCreate.model_validate(case), decision_time=END).model_dump(
-                mode="json"
-            )
+            policy_input = assemble_evidence(
+                case=SaveCaseCreate.model_validate(case), decision_time=END, history=NO_HISTORY
+            ).model_dump(mode="json")
             result = subprocess.run(
                 [str(OPA), "eval", "-d", str(ROOT / "policies"), "-I", "--format", "json", "data.retention.decision"],
                 input=json.dumps(policy_input),

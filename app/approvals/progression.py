@@ -19,6 +19,7 @@ from app.cases import timeline
 from app.cases.models import SaveCase
 from app.decisions.models import Decision
 from app.notifications import outbox
+from app.programme import facts
 
 OWNER_UNKNOWN = "owner_unknown"
 NO_ELIGIBLE_APPROVER = "no_eligible_approver"
@@ -154,6 +155,7 @@ async def start(
     """Turn a decision's outcome into the case's status and its first tasks."""
     outcome = decision.decision["outcome"]
     case.current_decision_id = decision.id
+    await facts.record_decision(session, case=case, decision=decision)
     case.updated_at = now
     case.hold_reason = None
     if not await assignment.is_active_person(session, person_id=case.owner_id):

@@ -19,6 +19,7 @@ from app.cases.models import SaveCase
 from app.cases.timeline import Actor
 from app.decisions.models import Decision
 from app.errors import BadRequest
+from app.programme import facts
 
 _OFFER_FIELDS = ("type", "discount_pct", "duration_months", "credit_amount")
 
@@ -70,6 +71,8 @@ async def act(
             note=f"{actor.person_id} acts for {actor.on_behalf_of} under an active delegation",
         )
     before_task, before_case = task_state(task), case_state(case)
+    if task.role == assignment.OWNER_ROLE and task.kind == TaskKind.REVIEW:
+        await facts.record_owner_action(session, case=case, decision=decision, at=now)
     if action is TaskAction.APPROVE:
         _close(task, status=TaskStatus.APPROVED, actor=actor, note=note, now=now)
         for other in tasks:
@@ -101,7 +104,7 @@ async def act(
                 ):
                     return
             else:
-                _authorize(session, case=case, decision=decision, now=now)
+                await _authorize(session, case=case, decision=decision, now=now)
             await progression.notify_crm(session, case=case, ctx=ctx, now=now)
         return
     task_status, case_status = {
@@ -144,7 +147,7 @@ async def act(
     await progression.notify_crm(session, case=case, ctx=ctx, now=now)
 
 
-def _authorize(session: AsyncSession, *, case: SaveCase, decision: Decision, now: datetime) -> None:
+async def _authorize(session: AsyncSession, *, case: SaveCase, decision: Decision, now: datetime) -> None:
     offer = decision.policy_input["case"]["proposed_offer"]
     before = case_state(case)
     move_case(case, CaseStatus.AUTHORIZED)
@@ -154,3 +157,4 @@ def _authorize(session: AsyncSession, *, case: SaveCase, decision: Decision, now
     case.updated_at = now
     after = {**case_state(case), "authorized_offer": case.authorized_offer}
     timeline.record(session, case=case, event="authorized", now=now, before=before, after=after)
+    await facts.record_authorization(session, case=case, decision=decision, at=now)

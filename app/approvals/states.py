@@ -22,6 +22,12 @@ class CaseStatus(StrEnum):
     AUTHORIZED = "authorized"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    # After authorization, from the outcomes the CRM and the billing system report (app.outcomes).
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    OFFER_DECLINED = "offer_declined"
+    SAVED = "saved"
+    LOST = "lost"
 
 
 class TaskStatus(StrEnum):
@@ -45,6 +51,18 @@ UNFINISHED = frozenset({CaseStatus.IN_REVIEW, *AWAITING_REQUESTER})
 # A new case starts in one of these, from its first decision.
 INITIAL = frozenset({CaseStatus.IN_REVIEW, CaseStatus.PAUSED, CaseStatus.DECLINED})
 
+# An authorized offer and what came of it: the statuses outcome reports apply to.
+AFTER_AUTHORIZATION = frozenset(
+    {
+        CaseStatus.AUTHORIZED,
+        CaseStatus.OFFERED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.OFFER_DECLINED,
+        CaseStatus.SAVED,
+        CaseStatus.LOST,
+    }
+)
+
 _REDECIDED = frozenset({CaseStatus.IN_REVIEW, CaseStatus.PAUSED, CaseStatus.DECLINED, CaseStatus.EXPIRED})
 
 CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -62,7 +80,17 @@ CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.PAUSED: _REDECIDED,
     CaseStatus.DECLINED: _REDECIDED,
     CaseStatus.CHANGES_REQUESTED: _REDECIDED,
-    CaseStatus.AUTHORIZED: frozenset(),
+    # Reports may arrive late or out of order, so a case can skip ahead (accepted with no report of
+    # the offer being presented); facts only accumulate, so it never moves back, and lost is final.
+    CaseStatus.AUTHORIZED: frozenset(
+        {CaseStatus.OFFERED, CaseStatus.ACCEPTED, CaseStatus.OFFER_DECLINED, CaseStatus.SAVED, CaseStatus.LOST}
+    ),
+    CaseStatus.OFFERED: frozenset({CaseStatus.ACCEPTED, CaseStatus.OFFER_DECLINED, CaseStatus.SAVED, CaseStatus.LOST}),
+    # A customer who declined may still accept; an acceptance stands against a later decline.
+    CaseStatus.OFFER_DECLINED: frozenset({CaseStatus.ACCEPTED, CaseStatus.SAVED, CaseStatus.LOST}),
+    CaseStatus.ACCEPTED: frozenset({CaseStatus.SAVED, CaseStatus.LOST}),
+    CaseStatus.SAVED: frozenset({CaseStatus.LOST}),
+    CaseStatus.LOST: frozenset(),
     CaseStatus.REJECTED: frozenset(),
     CaseStatus.EXPIRED: frozenset(),
 }

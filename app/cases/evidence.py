@@ -14,7 +14,7 @@ from typing import Final
 
 from app import vocabulary
 from app.cases.schemas import SaveCaseCreate
-from app.policy.schemas import DerivedFacts, PolicyInput
+from app.policy.schemas import DerivedFacts, HistoryFacts, PolicyInput
 
 _SECONDS_PER_DAY = 86_400
 
@@ -118,8 +118,8 @@ def offer_cost(*, case: SaveCaseCreate) -> float | None:
     return 0.0
 
 
-def assemble_evidence(*, case: SaveCaseCreate, decision_time: datetime) -> PolicyInput:
-    """Return the policy input for a case decided at decision_time (timezone-aware)."""
+def assemble_evidence(*, case: SaveCaseCreate, decision_time: datetime, history: HistoryFacts) -> PolicyInput:
+    """Return the policy input for a case decided at decision_time (timezone-aware), with its account's history."""
     if decision_time.tzinfo is None:
         raise ValueError("decision_time must be timezone-aware")
     decision_date = decision_time.astimezone(UTC).date()
@@ -136,4 +136,4 @@ def assemble_evidence(*, case: SaveCaseCreate, decision_time: datetime) -> Polic
         margin_after_offer_pct=margin_after_offer_pct(case=case),
         offer_cost=offer_cost(case=case),
     )
-    return PolicyInput(case=case, derived=derived)
+    return PolicyInput(case=case, derived=derived, history=history)

@@ -27,7 +27,8 @@ from app.decisions.models import Decision
 from app.decisions.service import DecideResult
 from app.errors import Forbidden
 from app.policy.client import PolicyClient
-from app.policy.schemas import PolicyInput, PolicyResult
+from app.policy.schemas import HistoryFacts, PolicyInput, PolicyResult
+from app.programme.history import account_history
 
 
 def check_source(*, principal: Principal, case: SaveCaseCreate) -> None:
@@ -50,11 +51,13 @@ class Evaluation:
     ctx: WorkflowContext
 
 
-async def evaluate(*, policy: PolicyClient, clock: Clock, case_in: SaveCaseCreate, crm_url: str | None) -> Evaluation:
+async def evaluate(
+    *, policy: PolicyClient, clock: Clock, case_in: SaveCaseCreate, history: HistoryFacts, crm_url: str | None
+) -> Evaluation:
     """Assemble the evidence and ask the policy (and the revision's escalation targets); no database involved."""
     started = time.perf_counter()
     decision_time = clock.now()
-    policy_input = assemble_evidence(case=case_in, decision_time=decision_time)
+    policy_input = assemble_evidence(case=case_in, decision_time=decision_time, history=history)
     result = await policy.decide(policy_input)
     targets = await policy.escalation_targets(revision=result.revision)
     return Evaluation(
@@ -123,9 +126,10 @@ async def decide_new_case(
     check_source(principal=principal, case=case_in)
     async with db.read() as session:
         replay = await decision_log.find_replay(session=session, case=case_in)
-    if replay is not None:
-        return replay
-    evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, crm_url=crm_url)
+        if replay is not None:
+            return replay
+        history = await account_history(session=session, account_id=case_in.account.id, now=clock.now())
+    evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, history=history, crm_url=crm_url)
     async with db.write() as session:
         result = await record(session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=None)
         if not result.replay:

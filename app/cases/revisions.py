@@ -23,6 +23,7 @@ from app.decisions.service import DecideResult
 from app.directory import service as directory
 from app.errors import Conflict, Forbidden, IdempotencyConflict, InvalidField
 from app.policy.client import PolicyClient
+from app.programme.history import account_history
 
 
 def _check_identity(*, case: SaveCase, case_in: SaveCaseCreate) -> None:
@@ -120,9 +121,10 @@ async def revise_case(
     """Re-decide a paused, declined or returned case; of two simultaneous revisions one wins, the other gets 409."""
     async with db.read() as session:
         checked = await _check(session, case_id=case_id, case_in=case_in, principal=principal, clock=clock)
-    if isinstance(checked, DecideResult):
-        return checked
-    evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, crm_url=crm_url)
+        if isinstance(checked, DecideResult):
+            return checked
+        history = await account_history(session=session, account_id=case_in.account.id, now=clock.now())
+    evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, history=history, crm_url=crm_url)
     async with db.write() as session:
 
         async def _attempt(session: AsyncSession) -> DecideResult:

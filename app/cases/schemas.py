@@ -22,6 +22,8 @@ Count = Annotated[int, Field(strict=True, ge=0), IntegralNumber]
 Flag = Annotated[bool, Field(strict=True)]
 Identifier = Annotated[str, Field(strict=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(strict=True, max_length=5000)]
+# The reporting system: an integration token or a webhook secret is bound to one.
+SourceName = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
 class Trigger(StrEnum):
@@ -138,7 +140,7 @@ class SaveCaseCreate(_Evidence):
     """A save case as the CRM reports it. Missing evidence stays missing: the policy pauses on it."""
 
     event_id: Identifier
-    source: Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    source: SourceName
     occurred_at: Instant | None = None
     trigger: Trigger
     account: Account

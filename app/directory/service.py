@@ -45,6 +45,11 @@ async def get_person(*, session: AsyncSession, person_id: str) -> Person:
     return person
 
 
+async def find_person(*, session: AsyncSession, person_id: str | None) -> Person | None:
+    """The person, or None (no id, or nobody by that id)."""
+    return None if person_id is None else await repository.get_person(session, person_id=person_id)
+
+
 async def list_people(*, session: AsyncSession) -> Sequence[Person]:
     """Return everyone in the directory."""
     return await repository.list_people(session)

@@ -9,7 +9,9 @@ import app.auth.models
 import app.cases.models
 import app.decisions.models
 import app.directory.models
-import app.notifications.models  # noqa: F401
+import app.notifications.models
+import app.outcomes.models
+import app.programme.models  # noqa: F401
 from app.config import get_settings
 from app.database import Base, sync_url
 

@@ -4,8 +4,9 @@ Roles, reason classes and discount tiers are the policy data's words (app.vocabu
 """
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -28,13 +29,50 @@ class DerivedFacts(BaseModel):
     offer_cost: float | None
 
 
+class ConcessionsInWindow(BaseModel):
+    """The account's concessions authorized (and not declined by the customer) in the history window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: Annotated[int, Field(ge=0)]
+    total_cost: Annotated[float, Field(ge=0)]
+    last_authorized_at: AwareDatetime | None
+
+
+class DiscountRunning(BaseModel):
+    """Whether a discount given earlier still runs, and the day it ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    running: bool
+    ends_on: date | None
+
+
+class HistoryFacts(BaseModel):
+    """The account's history from the service's own records (policy_schemas/input.schema.json, "history")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concessions: ConcessionsInWindow
+    discount: DiscountRunning
+    regretted_saves: Annotated[int, Field(ge=0)]
+
+
+NO_HISTORY: Final = HistoryFacts(
+    concessions=ConcessionsInWindow(count=0, total_cost=0, last_authorized_at=None),
+    discount=DiscountRunning(running=False, ends_on=None),
+    regretted_saves=0,
+)
+
+
 class PolicyInput(BaseModel):
-    """The enriched evidence sent to data.retention.decision: the case as received plus derived facts."""
+    """The enriched evidence sent to data.retention.decision: the case as received, derived facts, history."""
 
     model_config = ConfigDict(extra="forbid")
 
     case: SaveCaseCreate
     derived: DerivedFacts
+    history: HistoryFacts
 
 
 class Outcome(StrEnum):

@@ -2,20 +2,22 @@
 # title: Save-offer decisions
 # description: >-
 #   Composes the retention policy: classify the reason, check the evidence,
-#   judge the offer against the guidelines, guard margin, decide legal
-#   review and escalation, and build the approval chain. People decide every
-#   offer; this policy only routes, pauses or declines.
+#   judge the offer against the guidelines and the account's concession
+#   history, guard margin, decide legal review and escalation, and build the
+#   approval chain. People decide every offer; this policy only routes,
+#   pauses or declines.
 package retention
 
 import data.retention.approval
 import data.retention.classification
 import data.retention.eligibility
 import data.retention.escalation
+import data.retention.history
 import data.retention.legal
 import data.retention.margin
 import data.retention.offers
 
-_violations := offers.violations | margin.violations
+_violations := (offers.violations | margin.violations) | history.violations
 
 # METADATA
 # scope: document
@@ -52,6 +54,7 @@ _explanations := array.flatten([
 	sort(eligibility.explanations),
 	sort(offers.explanations),
 	sort(margin.explanations),
+	sort(history.explanations),
 	sort(legal.explanations),
 	sort(escalation.explanations),
 	sort(approval.explanations),

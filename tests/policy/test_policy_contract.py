@@ -14,7 +14,7 @@ import pytest
 from app.cases.evidence import assemble_evidence
 from app.cases.schemas import SaveCaseCreate
 from app.policy.bundle import build_bundle, policy_revision
-from app.policy.schemas import PolicyDecision
+from app.policy.schemas import NO_HISTORY, PolicyDecision
 from tests.conftest import DECISION_TIME, ROOT, load_example
 
 POLICIES = ROOT / "policies"
@@ -29,7 +29,7 @@ def _schema(name: str) -> dict:
 
 def _policy_input(name: str) -> dict:
     case = SaveCaseCreate.model_validate_json(json.dumps(load_example(name)))
-    return json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    return json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME, history=NO_HISTORY).model_dump_json())
 
 
 def _eval(opa_binary: Path, bundle: Path, policy_input: dict, tmp_path: Path) -> dict:
@@ -184,7 +184,7 @@ def test_the_decision_time_sent_decides_staleness(
     case = SaveCaseCreate.model_validate_json(json.dumps(load_example("price-discount")))
     # Evidence from 2026-11-18T08:00Z is 14 days and 1 hour old on 2026-12-02T09:00Z.
     later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-    policy_input = json.loads(assemble_evidence(case=case, decision_time=later).model_dump_json())
+    policy_input = json.loads(assemble_evidence(case=case, decision_time=later, history=NO_HISTORY).model_dump_json())
     decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
     assert decision["outcome"] == "pause"
     assert decision["pause_reasons"] == ["stale_evidence"]
@@ -271,7 +271,9 @@ def test_a_case_missing_its_evidence_validates_and_pauses_listing_every_gap(
         "proposed_offer": {"type": "service_credit", "credit_amount": 100},
     }
     case = SaveCaseCreate.model_validate_json(json.dumps(bare))
-    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    policy_input = json.loads(
+        assemble_evidence(case=case, decision_time=DECISION_TIME, history=NO_HISTORY).model_dump_json()
+    )
     # Unknown ARR, margin, renewal and evidence date reach the policy as nulls the input schema allows.
     jsonschema.validate(policy_input, _schema("input.schema.json"))
     assert policy_input["derived"]["days_to_renewal"] is None
@@ -316,7 +318,9 @@ def test_edge_evidence_changes_the_service_recovery_decision(
         elif value is None:
             del raw[key]
     case = SaveCaseCreate.model_validate_json(json.dumps(raw))
-    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    policy_input = json.loads(
+        assemble_evidence(case=case, decision_time=DECISION_TIME, history=NO_HISTORY).model_dump_json()
+    )
     jsonschema.validate(policy_input, _schema("input.schema.json"))
     decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
     assert (decision["outcome"], decision["pause_reasons"], decision["violations"]) == (
@@ -403,7 +407,9 @@ def test_degenerate_money_is_never_routed(
     raw["account"].update(account)
     raw["proposed_offer"].update(offer)
     case = SaveCaseCreate.model_validate_json(json.dumps(raw))
-    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    policy_input = json.loads(
+        assemble_evidence(case=case, decision_time=DECISION_TIME, history=NO_HISTORY).model_dump_json()
+    )
     jsonschema.validate(policy_input, _schema("input.schema.json"))
     decision = _eval(opa_binary, policy_bundle[0], policy_input, tmp_path)
     assert (decision["outcome"], decision["missing_evidence"], decision["violations"]) == (outcome, missing, violations)

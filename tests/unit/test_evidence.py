@@ -11,6 +11,7 @@ from app.cases import evidence
 from app.cases.evidence import assemble_evidence, check_costed_offer_types
 from app.cases.schemas import SaveCaseCreate
 from app.clock import FixedClock
+from app.policy.schemas import NO_HISTORY
 from tests.conftest import EXAMPLES
 
 DECIDED_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ def _case(raw: dict) -> SaveCaseCreate:
 
 
 def _derived(raw: dict, at: datetime = DECIDED_AT) -> dict:
-    return assemble_evidence(case=_case(raw), decision_time=at).derived.model_dump()
+    return assemble_evidence(case=_case(raw), decision_time=at, history=NO_HISTORY).derived.model_dump()
 
 
 def test_service_recovery_example() -> None:
@@ -146,12 +147,14 @@ def test_decision_time_comes_from_the_clock_in_any_timezone() -> None:
 
 def test_a_naive_decision_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        assemble_evidence(case=_case(_raw("service-recovery")), decision_time=datetime(2026, 11, 22, 12, 0))
+        assemble_evidence(
+            case=_case(_raw("service-recovery")), decision_time=datetime(2026, 11, 22, 12, 0), history=NO_HISTORY
+        )
 
 
 def test_the_case_reaches_the_policy_as_received() -> None:
     raw = _raw("service-recovery")
-    policy_input = assemble_evidence(case=_case(copy.deepcopy(raw)), decision_time=DECIDED_AT)
+    policy_input = assemble_evidence(case=_case(copy.deepcopy(raw)), decision_time=DECIDED_AT, history=NO_HISTORY)
     sent = json.loads(policy_input.model_dump_json(exclude_unset=True))["case"]
     assert sent == raw
 
@@ -320,11 +323,11 @@ def test_missing_margin_with_credit_stays_missing() -> None:
 
 def test_moving_the_injected_clock_moves_every_time_based_fact(clock: FixedClock) -> None:
     case = _case(_raw("price-discount"))
-    first = assemble_evidence(case=case, decision_time=clock.now()).derived
+    first = assemble_evidence(case=case, decision_time=clock.now(), history=NO_HISTORY).derived
     assert first.decision_time == datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     assert (first.days_to_renewal, first.tenure_months) == (49, 65)
     clock.set(datetime(2027, 1, 15, 8, 0, tzinfo=UTC))
-    later = assemble_evidence(case=case, decision_time=clock.now()).derived
+    later = assemble_evidence(case=case, decision_time=clock.now(), history=NO_HISTORY).derived
     assert later.decision_time == datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
     # Renewal 2027-01-10 is now five days gone.
     assert later.days_to_renewal == -5

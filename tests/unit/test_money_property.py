@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from app import vocabulary
 from app.cases.evidence import assemble_evidence
 from app.cases.schemas import SaveCaseCreate
+from app.policy.schemas import NO_HISTORY
 from tests.conftest import DECISION_TIME, ROOT, load_example
 from tests.support.opa_process import OpaProcess
 
@@ -111,7 +112,9 @@ def _is_finite_number(value: object) -> bool:
 @given(raw=costed_cases())
 def test_a_costed_offer_pauses_or_is_judged_on_finite_figures(raw: dict[str, Any], decide: Any) -> None:
     case = SaveCaseCreate.model_validate_json(json.dumps(raw))
-    policy_input = json.loads(assemble_evidence(case=case, decision_time=DECISION_TIME).model_dump_json())
+    policy_input = json.loads(
+        assemble_evidence(case=case, decision_time=DECISION_TIME, history=NO_HISTORY).model_dump_json()
+    )
     jsonschema.validate(policy_input, INPUT_SCHEMA)
     decision = decide(policy_input)
     derived = policy_input["derived"]

@@ -93,7 +93,7 @@ async def _act(session: AsyncSession, policy: PolicyClient, task_id: str, actor:
 def test_the_transition_tables_cover_every_status_and_final_statuses_go_nowhere() -> None:
     assert set(CASE_TRANSITIONS) == set(CaseStatus)
     assert set(TASK_TRANSITIONS) == set(TaskStatus)
-    for final in (CaseStatus.AUTHORIZED, CaseStatus.REJECTED, CaseStatus.EXPIRED):
+    for final in (CaseStatus.LOST, CaseStatus.REJECTED, CaseStatus.EXPIRED):
         assert CASE_TRANSITIONS[final] == frozenset()
     assert all(not targets for status, targets in TASK_TRANSITIONS.items() if status is not TaskStatus.OPEN)
 

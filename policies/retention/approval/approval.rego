@@ -2,12 +2,14 @@
 # title: Approval chain
 # description: >-
 #   Decides who must approve a routed offer and how fast: the account owner
-#   first; then finance, revops and legal in parallel where they apply; then
-#   the executive or CS leadership the escalation calls for. Each stage has a
-#   deadline that shortens as the renewal date nears.
+#   first; then finance, revops and legal in parallel where they apply
+#   (finance also for a repeat concession); then the executive or CS
+#   leadership the escalation calls for. Each stage has a deadline that
+#   shortens as the renewal date nears.
 package retention.approval
 
 import data.retention.escalation
+import data.retention.history
 import data.retention.legal
 import data.retention.offers
 
@@ -29,6 +31,8 @@ parallel_review contains ["finance", "past_due"] if {
 	_offer.type in data.retention.config.offers.concession_types
 	input.case.billing.past_due_days > _config.finance_past_due_over_days
 }
+
+parallel_review contains ["finance", "repeat_concession"] if history.concession_needs_finance
 
 parallel_review contains ["revops", "tier"] if offers.discount_tier in _config.revops_tiers
 
@@ -87,6 +91,10 @@ _reason_messages := {
 	"credit": "the credit is over the finance share of ARR",
 	"past_due": sprintf("the account is more than %v days past due", [_config.finance_past_due_over_days]),
 	"legal_review": "legal review is required",
+	"repeat_concession": sprintf(
+		"the account already had %v or more concessions authorized in the history window",
+		[data.retention.config.history.finance_at_prior_concessions],
+	),
 }
 
 # METADATA

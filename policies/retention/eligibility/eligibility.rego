@@ -3,11 +3,13 @@
 # description: >-
 #   Decides when the service must stop and ask a person instead of routing an
 #   offer: an unclear reason, an angry customer, missing, stale or
-#   contradictory evidence, or money a cap cannot be checked on. Any pause
-#   reason outranks every other outcome.
+#   contradictory evidence, a concession without the account's concession
+#   history, or money a cap cannot be checked on. Any pause reason outranks
+#   every other outcome.
 package retention.eligibility
 
 import data.retention.classification
+import data.retention.history
 import data.retention.margin
 import data.retention.offers
 
@@ -36,6 +38,10 @@ _missing_fields contains field if {
 	_absent(field)
 }
 
+# A concession is never judged without the account's history: missing or
+# unreadable history is named as missing evidence (history.missing).
+_missing_fields contains "history" if history.missing
+
 # Zero or less is no amount a share, a margin or a cost can be priced on.
 _missing_fields contains field if {
 	_offer_has_cost
@@ -61,7 +67,9 @@ underivable_figures contains figure if {
 #   Fields the case must carry before an offer is judged
 #   (evidence.required_fields), those it must carry too when the offer costs
 #   money (evidence.costed_required_fields), and those a costed offer is
-#   priced on, which must be above zero (evidence.costed_positive_fields).
+#   priced on, which must be above zero (evidence.costed_positive_fields),
+#   and history when the offer needs the account's concession history and
+#   it is missing or unreadable.
 #   When the case carries them all but a figure the caps need still cannot
 #   be derived, that figure is named instead (derived.<figure>).
 missing_evidence := _missing_fields if {

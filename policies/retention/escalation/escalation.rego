@@ -3,11 +3,13 @@
 # description: >-
 #   Decides how far up the case goes: executive for large accounts, discounts
 #   in an executive tier, thin margins, large credits, costly offers and
-#   relationship breakdowns in the executive segments; director (CS
-#   leadership) for other relationship cases and urgent renewals.
+#   relationship breakdowns in the executive segments, and accounts with a
+#   regretted earlier save; director (CS leadership) for other relationship
+#   cases and urgent renewals.
 package retention.escalation
 
 import data.retention.classification
+import data.retention.history
 import data.retention.margin
 import data.retention.offers
 
@@ -49,6 +51,8 @@ executive_reasons contains "credit" if offers.credit_needs_executive
 
 executive_reasons contains "offer_cost" if margin.cost_needs_executive
 
+executive_reasons contains "regretted_save" if history.needs_executive
+
 executive_reasons contains "enterprise_relationship" if {
 	classification.reason_class in _config.director_reason_classes
 	_account.segment in _config.executive_relationship_segments
@@ -80,6 +84,7 @@ _messages := {
 	"margin": "The margin after the offer is below the executive threshold.",
 	"credit": "The credit share of ARR is over the executive threshold.",
 	"offer_cost": "The offer cost is over the executive threshold.",
+	"regretted_save": "An earlier save of this account was regretted.",
 	"enterprise_relationship": sprintf(
 		"A %s breakdown at an account in the %s segment.",
 		[classification.reason_class, _account.segment],

@@ -14,6 +14,7 @@ import data.retention.fixtures
 _without(pointer) := {
 	"case": json.remove(fixtures.base_case, [pointer]),
 	"derived": fixtures.base_derived,
+	"history": fixtures.base_history,
 }
 
 # The baseline input with the evidence the given number of days old.
@@ -213,7 +214,11 @@ test_missing_evidence_names_each_underivable_figure_of_a_costed_offer if {
 }
 
 test_missing_evidence_an_absent_figure_is_underivable_too if {
-	inp := {"case": fixtures.base_case, "derived": object.remove(fixtures.base_derived, {"margin_after_offer_pct"})}
+	inp := {
+		"case": fixtures.base_case,
+		"derived": object.remove(fixtures.base_derived, {"margin_after_offer_pct"}),
+		"history": fixtures.base_history,
+	}
 	eligibility.missing_evidence == {"derived.margin_after_offer_pct"} with input as inp
 }
 

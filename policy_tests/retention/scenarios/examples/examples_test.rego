@@ -5,6 +5,7 @@
 #   2026-11-22T12:00:00Z with the outcomes the examples README states.
 package retention.scenarios.examples_test
 
+import data.retention.fixtures
 import data.retention.scenarios.helpers
 
 # The shared examples, as the CRM sends them
@@ -169,6 +170,7 @@ _fabrikam_case := {
 test_decision_example_cancellation_after_slow_delivery_routes_to_service_recovery_with_credit if {
 	decision := data.retention.decision with input as {
 		"case": _northwind_case,
+		"history": fixtures.base_history,
 		"derived": {
 			"decision_time": helpers.decision_time,
 			"days_to_renewal": 70,
@@ -193,6 +195,7 @@ test_decision_example_cancellation_after_slow_delivery_routes_to_service_recover
 test_decision_example_enterprise_price_objection_22pct_goes_owner_finance_revops_then_executive if {
 	decision := data.retention.decision with input as {
 		"case": _contoso_case,
+		"history": fixtures.base_history,
 		"derived": {
 			"decision_time": helpers.decision_time,
 			"days_to_renewal": 49,
@@ -225,6 +228,7 @@ test_decision_example_enterprise_price_objection_22pct_goes_owner_finance_revops
 test_decision_example_no_reason_and_no_margin_pauses_for_owner if {
 	decision := data.retention.decision with input as {
 		"case": _fabrikam_case,
+		"history": fixtures.base_history,
 		"derived": {
 			"decision_time": helpers.decision_time,
 			"days_to_renewal": 9,
