@@ -131,8 +131,8 @@ def issue_token(database_url: str, *, person_id: str | None = None, service_name
     return issue_tokens(database_url, services=[service_name])[service_name]
 
 
-# The CRM sources of the examples and tests; each integration token reports for one of them.
-SOURCES = ("salesforce", "hubspot", "gainsight", "crm")
+# The CRM and billing sources of the examples and tests; each integration token reports for one of them.
+SOURCES = ("salesforce", "hubspot", "gainsight", "crm", "billing")
 
 
 @pytest.fixture

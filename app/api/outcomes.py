@@ -11,6 +11,7 @@ from app.outcomes.schemas import OutcomeEventCreate, OutcomeEventRead
 
 router = APIRouter(tags=["outcomes"])
 
+_STORED_FIELDS = tuple(name for name in OutcomeEventRead.model_fields if name not in {"case_status", "replay"})
 _REPLAY: dict[int | str, dict[str, Any]] = {
     200: {"model": OutcomeEventRead, "description": "A resent event: the stored one, marked as a replay."}
 }
@@ -53,8 +54,8 @@ async def report_outcome(
     recorded = await service.record_outcome(
         session=session, case_id=case_id, event_in=event, principal=principal, now=clock.now()
     )
-    body = OutcomeEventRead.model_validate(recorded.event)
-    body.case_status, body.replay = recorded.case_status, recorded.replay
+    stored = {name: getattr(recorded.event, name) for name in _STORED_FIELDS}
+    body = OutcomeEventRead(**stored, case_status=recorded.case_status, replay=recorded.replay)
     response.headers["Location"] = f"/v1/save-cases/{case_id}"
     if recorded.replay:
         response.status_code = status.HTTP_200_OK

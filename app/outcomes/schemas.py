@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.approvals.states import CaseStatus
 from app.cases.schemas import Amount, Identifier, SourceName, Text
@@ -28,8 +28,6 @@ class OutcomeEventCreate(InboundModel):
 
 class OutcomeEventRead(BaseModel):
     """A recorded outcome event and the case status it leaves."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: str
     source: str
