@@ -7,7 +7,6 @@ on time. Definitions (README, "Programme metrics"):
 
 - presented: the offer was presented, or answered (an answer implies it was presented);
 - save: the customer accepted the offer and no cancellation is reported;
-- saved (the status): a save with a fact of staying after the acceptance;
 - confirmed save: a save with a payment or renewal at or after the end of the
   confirmation window (outcomes.confirmation_window_days after acceptance);
 - lost: any cancellation.
@@ -17,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-
-from app.approvals.states import CaseStatus
 
 
 class OutcomeKind(StrEnum):
@@ -67,18 +64,6 @@ class Outcome:
     @property
     def confirmed(self) -> bool:
         return self.saved and self.confirmed_at is not None
-
-    @property
-    def status(self) -> CaseStatus:
-        if self.lost_at is not None:
-            return CaseStatus.LOST
-        if self.accepted_at is not None:
-            return CaseStatus.SAVED if self.stayed_at is not None else CaseStatus.ACCEPTED
-        if self.offer_declined_at is not None:
-            return CaseStatus.OFFER_DECLINED
-        if self.presented_at is not None:
-            return CaseStatus.OFFERED
-        return CaseStatus.AUTHORIZED
 
 
 def _earliest(

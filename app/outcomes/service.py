@@ -25,7 +25,7 @@ from app.database import retry_on_deadlock
 from app.decisions import repository as decisions_repository
 from app.errors import Conflict, Forbidden, IdempotencyConflict, InvalidField, NotFound
 from app.outcomes import repository
-from app.outcomes.judgement import OFFER_FACTS, Fact, OutcomeKind, judge
+from app.outcomes.judgement import OFFER_FACTS, Fact, Outcome, OutcomeKind, judge
 from app.outcomes.models import OutcomeEvent
 from app.outcomes.schemas import OutcomeEventCreate
 from app.programme import facts
@@ -40,6 +40,19 @@ class Recorded:
     event: OutcomeEvent
     case_status: CaseStatus
     replay: bool
+
+
+def case_status(outcome: Outcome) -> CaseStatus:
+    """The case's status from what its offer led to: lost is final; a save with a stay after it is saved."""
+    if outcome.lost_at is not None:
+        return CaseStatus.LOST
+    if outcome.accepted_at is not None:
+        return CaseStatus.SAVED if outcome.stayed_at is not None else CaseStatus.ACCEPTED
+    if outcome.offer_declined_at is not None:
+        return CaseStatus.OFFER_DECLINED
+    if outcome.presented_at is not None:
+        return CaseStatus.OFFERED
+    return CaseStatus.AUTHORIZED
 
 
 def _fingerprint(*, case_id: str, event_in: OutcomeEventCreate) -> str:
@@ -114,8 +127,9 @@ async def _apply(
         confirmation_window=RULES.confirmation_window,
     )
     before = case_state(case)
-    if outcome.status != case.status:
-        move_case(case, outcome.status)
+    status = case_status(outcome)
+    if status != case.status:
+        move_case(case, status)
         case.updated_at = now
     timeline.record(
         session,

@@ -5,11 +5,13 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cases.evidence import DISCOUNT
 from app.policy.schemas import ConcessionsInWindow, DiscountRunning, HistoryFacts
 from app.programme import repository
 from app.programme.facts import given
 from app.programme.rules import RULES
+from app.vocabulary import OfferType
+
+DISCOUNT = OfferType("discount").value
 
 
 def add_months(start: date, months: int) -> date:

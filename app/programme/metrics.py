@@ -15,7 +15,6 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.cases.evidence import DISCOUNT, SERVICE_CREDIT
 from app.directory import service as directory
 from app.errors import BadRequest, Forbidden
 from app.outcomes.judgement import RegretReason
@@ -34,10 +33,12 @@ from app.programme.schemas import (
     RegrettedSaves,
     ServiceCauseDiscounts,
 )
-from app.vocabulary import ReasonClass, Role
+from app.vocabulary import OfferType, ReasonClass, Role
 
 # The cause a discount must never buy a save for (domain brief: "discount where the cause was service").
 SERVICE_REASON: Final = ReasonClass("service").value
+DISCOUNT: Final = OfferType("discount").value
+SERVICE_CREDIT: Final = OfferType("service_credit").value
 REGRETTED_LISTED: Final = 100
 _DIMENSIONS: Final = ("reason_class", "offer_type", "segment", "policy_revision")
 _SUMMED: Final = (

@@ -70,7 +70,10 @@ OPERATIONS = sorted(
 )
 CALLERS = ["admin", "integration", "approver", "owner"]
 DECIDE = ("post", "/v1/save-cases")
+# Routes only an integration's credential gets through (the administrator is refused before validation).
+INTEGRATION_ONLY = {DECIDE, ("post", "/v1/save-cases/{case_id}/outcomes")}
 EXAMPLES = ("price-discount", "service-recovery", "pause-unclear")
+AUTHORIZED_EXAMPLE = "service-recovery"
 # Examples per operation, caller and generation mode: 50, up from 25. With malformed input sent once per
 # operation instead of once per caller, that is about 10,300 cases a database (7,500 before), and the whole
 # file takes about 3.5 minutes on a 2-core machine.
@@ -131,10 +134,11 @@ def _negative_caller(operation: Any) -> str:
     """Who sends an operation's malformed input (the negative mode): the caller its dependencies let through.
 
     Validation runs once the route's dependencies accept the token and before any role check in the route,
-    so its answers are the same for every caller who gets that far. The decide endpoint's dependency admits
-    integrations only; every other route admits the administrator. Other callers send well-formed input.
+    so its answers are the same for every caller who gets that far. The decide and outcome endpoints'
+    dependency admits integrations only; every other route admits the administrator. Other callers send
+    well-formed input.
     """
-    return "integration" if (operation.method, operation.path) == DECIDE else "admin"
+    return "integration" if (operation.method, operation.path) in INTEGRATION_ONLY else "admin"
 
 
 def _modes(operation: Any, caller: str) -> list[GenerationMode]:
@@ -157,6 +161,8 @@ def test_contract_lists_every_route() -> None:
         "GET /v1/decisions/{decision_id}",
         "GET /v1/save-cases/{case_id}",
         "POST /v1/save-cases/{case_id}/revisions",
+        "POST /v1/save-cases/{case_id}/outcomes",
+        "GET /v1/metrics/programme",
         "GET /v1/approvals",
         "POST /v1/approvals/{task_id}/approve",
         "POST /v1/approvals/{task_id}/reject",
@@ -210,6 +216,12 @@ def resources(live_url: str, caller_tokens: dict[str, str], directory_tokens: di
             case = client.get(f"/v1/save-cases/{cases[-1]}", headers=admin)
             assert case.status_code == 200, case.text
             tasks += [task["id"] for task in case.json()["tasks"]]
+            if name == AUTHORIZED_EXAMPLE:
+                # Its owner alone approves it: a case whose outcomes can be reported.
+                [owner_task] = case.json()["tasks"]
+                owner = {"Authorization": f"Bearer {directory_tokens[owner_task['assignee_id']]}"}
+                approved = client.post(f"/v1/approvals/{owner_task['id']}/approve", json={}, headers=owner)
+                assert approved.json()["status"] == "authorized", approved.text
         assert tasks, "the examples should open approval tasks"
         person_token = client.post("/v1/people/u-csm-31/tokens", json={"label": "spare"}, headers=admin)
         temporary = client.post("/v1/people/u-csm-08/tokens", json={"label": "to exchange"}, headers=admin)
@@ -257,7 +269,7 @@ def _with_real_ids(
             for name in _path_params(operation)
         }
     )
-    deciding = (operation.method, operation.path) == DECIDE
+    reporting = (operation.method, operation.path) in INTEGRATION_ONLY
 
     @st.composite
     def cases(draw: st.DrawFn) -> schemathesis.Case:
@@ -273,8 +285,8 @@ def _with_real_ids(
                 and draw(st.booleans())
             ):
                 case.body[field] = draw(st.sampled_from(resources["person_id"]))  # a real person, not only 404s
-        if deciding and mode == GenerationMode.POSITIVE and isinstance(case.body, dict) and draw(st.booleans()):
-            # A source the integration reports for: generated evidence reaches the policy, not only the 403.
+        if reporting and mode == GenerationMode.POSITIVE and isinstance(case.body, dict) and draw(st.booleans()):
+            # A source the integration reports for: generated evidence or outcomes get past the 403.
             case.body["source"] = draw(st.sampled_from(SOURCES))
         return case
 
@@ -330,14 +342,21 @@ def test_generated_requests_on_real_resources_get_no_server_error_and_match_the_
             "POST /v1/approvals/{task_id}/assign",
             "POST /v1/people/{person_id}/delegations",
             "POST /v1/service-tokens",
+            "GET /v1/metrics/programme",
         },
         "integration": {
             "POST /v1/save-cases",
+            "POST /v1/save-cases/{case_id}/outcomes",
             "GET /v1/save-cases/{case_id}",
             "GET /v1/decisions/{decision_id}",
             "GET /v1/decisions",
         },
-        "approver": {"GET /v1/approvals", "GET /v1/people/{person_id}", "GET /v1/people/{person_id}/delegations"},
+        "approver": {
+            "GET /v1/approvals",
+            "GET /v1/people/{person_id}",
+            "GET /v1/people/{person_id}/delegations",
+            "GET /v1/metrics/programme",
+        },
         "owner": {"GET /v1/approvals", "GET /v1/save-cases/{case_id}", "POST /v1/approvals/{task_id}/approve"},
         # A temporary credential does one thing, once: it is exchanged for the holder's own token.
         "temporary": {"POST /v1/tokens/exchange"},

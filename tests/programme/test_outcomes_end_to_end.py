@@ -22,10 +22,10 @@ def _decide(http: httpx.Client, event_id: str, *, at: datetime = DECISION_TIME) 
     return decided.json()
 
 
-def _approve_all(people: People, case_id: str) -> dict:
+def _approve_all(people: People, case_id: str, *, owner: str = OWNER) -> dict:
     """Each open review task approved by its assignee until the chain ends."""
     for _ in range(6):
-        case = people[OWNER].get(f"/v1/save-cases/{case_id}").json()
+        case = people[owner].get(f"/v1/save-cases/{case_id}").json()
         open_tasks = [t for t in case["tasks"] if t["status"] == "open" and t["kind"] == "review"]
         if not open_tasks:
             return case
@@ -175,3 +175,19 @@ def test_a_third_concession_in_a_year_is_declined_and_the_second_needs_finance(
     fourth = _decide(http, "evt-c4", at=clock.now())
     assert fourth["decision"]["outcome"] == "route"
     assert fourth["evidence"]["history"]["concessions"]["count"] == 1
+
+
+def test_a_discount_while_an_earlier_one_runs_is_declined(
+    http: httpx.Client, people: People, clock: FixedClock
+) -> None:
+    first = http.post("/v1/save-cases", json=load_example("price-discount"))
+    assert first.status_code == 201, first.text
+    assert _approve_all(people, first.json()["case_id"], owner="u-am-04")["status"] == "authorized"
+    clock.set(DECISION_TIME + timedelta(days=30))
+    again = shift_dates(load_example("price-discount"), now=clock.now())
+    again["event_id"] = "evt-second-discount"
+    second = http.post("/v1/save-cases", json=again).json()
+    # The first discount (12 months from its authorization) still runs.
+    assert second["evidence"]["history"]["discount"]["running"] is True
+    assert "discount_already_active" in second["decision"]["violations"]
+    assert second["decision"]["outcome"] == "decline"
