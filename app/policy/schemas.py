@@ -72,7 +72,9 @@ class PolicyInput(BaseModel):
 
     case: SaveCaseCreate
     derived: DerivedFacts
-    history: HistoryFacts
+    # Always sent (assemble_evidence requires it); None only in decisions recorded before the service sent
+    # it, read back from the log. The policy would pause a concession on a null history, never route it.
+    history: HistoryFacts | None = None
 
 
 class Outcome(StrEnum):

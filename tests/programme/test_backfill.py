@@ -1,4 +1,6 @@
-"""Cases decided before the programme tables existed are counted: migration 0005 builds their facts."""
+"""Records from before issue 10: migration 0005 builds the facts of older cases; older decisions read back."""
+
+import json
 
 import httpx
 import sqlalchemy as sa
@@ -37,3 +39,28 @@ def test_the_migration_builds_the_facts_the_workflow_would_have_kept(
     upgrade_to_head(database_url)
 
     assert _facts(database_url) == kept
+
+
+def _copy_without_history(database_url: str, decision_id: str) -> str:
+    """A copy of the decision as the service recorded it before it sent the account's history (the log is
+    append-only, so the copy is a new row)."""
+    engine = sa.create_engine(sync_url(database_url))
+    decisions = sa.Table("decisions", sa.MetaData(), autoload_with=engine)
+    try:
+        with engine.begin() as connection:
+            row = dict(connection.execute(sa.select(decisions).where(decisions.c.id == decision_id)).one()._mapping)
+            policy_input = row["policy_input"]
+            policy_input = json.loads(policy_input) if isinstance(policy_input, str) else policy_input
+            del policy_input["history"]
+            row.update(id="before-history", event_id="before-history", policy_input=policy_input)
+            connection.execute(sa.insert(decisions).values(**row))
+    finally:
+        engine.dispose()
+    return "before-history"
+
+
+def test_a_decision_recorded_before_the_history_reads_back(http: httpx.Client, database_url: str) -> None:
+    decision_id = http.post("/v1/save-cases", json=load_example("service-recovery")).json()["id"]
+    read = http.get(f"/v1/decisions/{_copy_without_history(database_url, decision_id)}")
+    assert read.status_code == 200, read.text
+    assert read.json()["evidence"]["history"] is None
