@@ -31,6 +31,7 @@ from schemathesis.checks import (
 )
 
 from app.config import Settings
+from app.outcomes.judgement import OutcomeKind
 from app.signing import sign as webhook_signature
 from tests.conftest import DECISION_TIME, SOURCES, load_example
 
@@ -301,6 +302,26 @@ def _with_real_ids(
                     media_type="application/json",
                 ),
                 st.sampled_from(EXAMPLES),
+                st.integers(0, 10**9),
+                ids,
+            )
+        )
+    if mode == GenerationMode.POSITIVE and operation.path == "/v1/save-cases/{case_id}/outcomes":
+        # A realistic report from a source the integration has a token for, at the service's clock.
+        strategies.append(
+            st.builds(
+                lambda source, kind, n, chosen: operation.Case(
+                    path_parameters=chosen,
+                    body={
+                        "event_id": f"st-o-{n}",
+                        "source": source,
+                        "kind": kind,
+                        "occurred_at": DECISION_TIME.isoformat(),
+                    },
+                    media_type="application/json",
+                ),
+                st.sampled_from(SOURCES),
+                st.sampled_from([kind.value for kind in OutcomeKind]),
                 st.integers(0, 10**9),
                 ids,
             )
