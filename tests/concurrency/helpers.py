@@ -97,8 +97,10 @@ class Service:
     # --- sequential steps -------------------------------------------------------------------
 
     def decide(self, example: str = "price-discount", *, replica: int = 0, **changes: Any) -> dict:
-        """Post an example, dated for now, with a unique event id; return the decision (201 asserted)."""
+        """Post an example, dated for now, with a unique event id, for an account of its own (an account's
+        earlier concessions change how the policy decides); return the decision (201 asserted)."""
         case = example_for_now(example)
+        case["account"] = {**case["account"], "id": f"acct-{case['event_id']}"}
         case.update(changes)
         response = self.client("crm", replica).post("/v1/save-cases", json=case)
         assert response.status_code == 201, f"deciding {example}: {response.status_code} {response.text}"

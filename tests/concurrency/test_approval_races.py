@@ -155,6 +155,7 @@ def test_two_simultaneous_revisions_of_a_returned_case_redecide_it_once(service:
     for i in (1, 2):
         revision = example_for_now("price-discount", event_id=f"{decided['event_id']}-r{i}")
         revision["proposed_offer"] = {**revision["proposed_offer"], "discount_pct": 15}
+        revision["account"] = decided["evidence"]["case"]["account"]
         revisions.append(revision)
     path = f"/v1/save-cases/{case_id}/revisions"
     calls = [
