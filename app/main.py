@@ -43,13 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.opa_url:
         opa_url = settings.opa_url
     else:
-        embedded = EmbeddedOpa(
-            binary=settings.opa_binary,
-            policy_dir=settings.policy_dir,
-            bundle_dir=settings.bundle_dir,
-            start_timeout=settings.opa_start_timeout_seconds,
-            watch_interval=settings.opa_watch_interval_seconds,
-        )
+        embedded = EmbeddedOpa.from_settings(settings)
         await embedded.start()
         opa_url = embedded.url
     app.state.embedded_opa = embedded

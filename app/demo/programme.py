@@ -95,13 +95,7 @@ async def _policy(settings: Settings) -> AsyncIterator[PolicyClient]:
     embedded: EmbeddedOpa | None = None
     url = settings.opa_url
     if not url:
-        embedded = EmbeddedOpa(
-            binary=settings.opa_binary,
-            policy_dir=settings.policy_dir,
-            bundle_dir=settings.bundle_dir,
-            start_timeout=settings.opa_start_timeout_seconds,
-            watch_interval=settings.opa_watch_interval_seconds,
-        )
+        embedded = EmbeddedOpa.from_settings(settings)
         await embedded.start()
         url = embedded.url
     client = PolicyClient(url=url, timeout_seconds=settings.opa_timeout_seconds, retries=settings.opa_retries)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from app.config import Settings
 from app.policy.bundle import build_bundle
 
 logger = logging.getLogger("app.opa")
@@ -40,6 +41,17 @@ class EmbeddedOpa:
         self._stopping = False
         self.restarts = 0
         self.revision: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "EmbeddedOpa":
+        """The OPA the service runs on loopback when no OPA_URL is set."""
+        return cls(
+            binary=settings.opa_binary,
+            policy_dir=settings.policy_dir,
+            bundle_dir=settings.bundle_dir,
+            start_timeout=settings.opa_start_timeout_seconds,
+            watch_interval=settings.opa_watch_interval_seconds,
+        )
 
     @property
     def url(self) -> str:
