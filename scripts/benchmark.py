@@ -13,12 +13,19 @@ Starts one standalone OPA (the policies bundle; or uses --opa-url) and then, pha
   pages    GET /v1/decisions at 1,000,000 rows (scripts/seed_decisions.py) on SQLite and PostgreSQL:
            first pages and next_cursor pages for each filter, one request at a time (PostgreSQL
            gets the VACUUM ANALYZE autovacuum would have run on a table that old).
+  programme  app.programme.metrics.programme at 1,000,000 save cases (one decision, one case and one
+           programme_case_facts row each) and 300,000 outcome events (scripts/seed_programme.py) on
+           SQLite and PostgreSQL, in process, one read session per call: no filter, a 3-month period,
+           one segment, one reason class with one offer type, one policy revision; the first call and
+           the median and max of --programme-runs (5) more per query (PostgreSQL gets VACUUM ANALYZE too).
 
 Prints one table with the goals (met / not met); asserts nothing. Each phase stops what it started
 and removes its temporary directory, also when it fails (the next phase still runs; the exit status
-is 1). The default run takes about 12 minutes on two cores; --quick about one.
+is 1). The default run takes about 25 minutes on two cores (the programme phases about 13 of them,
+11 of which seeding); --quick about two.
 
     .venv/bin/python scripts/benchmark.py [--quick] [--requests 2000 --concurrency 8 --json]
+    .venv/bin/python scripts/benchmark.py --only programme-sqlite,programme-postgres [--quick]
 """
 
 import argparse
@@ -47,6 +54,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmark_programme import PROGRAMME_TABLES, programme_figures, seed_programme  # noqa: E402
 from benchmark_support import (  # noqa: E402
     PYTHON,
     Process,
@@ -63,7 +71,16 @@ from benchmark_support import (  # noqa: E402
 )
 
 EXAMPLE = ROOT / "examples" / "save-case-service-recovery.json"
-PHASES = ("sqlite", "memory", "opa", "postgres", "pages-sqlite", "pages-postgres")
+PHASES = (
+    "sqlite",
+    "memory",
+    "opa",
+    "postgres",
+    "pages-sqlite",
+    "pages-postgres",
+    "programme-sqlite",
+    "programme-postgres",
+)
 PG_WORKERS = (1, 2, 4)
 
 # Goals, printed beside the figures.
@@ -71,6 +88,7 @@ THROUGHPUT_SHARE_GOAL = 0.5  # service decisions/s >= 50% of direct OPA's
 P99_RATIO_GOAL = 3.0  # service p99 <= 3x OPA's
 C1_P50_RATIO_GOAL = 3.0  # concurrency-1 p50 <= 3x OPA's
 PAGE_P95_GOAL_MS = 50.0  # decision-log page p95 < 50 ms
+PROGRAMME_GOAL_MS = {"SQLite": 2000.0, "PostgreSQL": 1000.0}  # every programme-metrics call under it
 
 
 def _log(message: str) -> None:
@@ -90,6 +108,7 @@ class Results:
     opa: dict[str, Any] | None = None
     memory: dict[str, Any] | None = None
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    programme: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)  # 1-minute load average as each phase ended
 
@@ -316,7 +335,7 @@ def _seed(database_url: str, rows: int, workdir: Path) -> dict[str, Any]:
     return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds}
 
 
-def _vacuum_analyze(database_url: str) -> float:
+def _vacuum_analyze(database_url: str, tables: tuple[str, ...] = ("decisions",)) -> float:
     """What autovacuum would have done to a table filled over a year: statistics and the visibility map.
 
     Right after a bulk load PostgreSQL has neither, so counts read the heap and autovacuum would
@@ -326,9 +345,9 @@ def _vacuum_analyze(database_url: str) -> float:
 
     started = time.perf_counter()
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) decisions")
+        conn.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
     seconds = time.perf_counter() - started
-    _log(f"VACUUM (ANALYZE) decisions in {seconds:.0f} s")
+    _log(f"VACUUM (ANALYZE) {', '.join(tables)} in {seconds:.0f} s")
     return seconds
 
 
@@ -433,6 +452,17 @@ def _pages(
     results.pages[key] = {**figures, "seeding": seeding}
 
 
+# --- programme metrics ---------------------------------------------------------------------------
+
+
+def _programme(args: argparse.Namespace, results: Results, *, key: str, database_url: str, workdir: Path) -> None:
+    seeding = seed_programme(database_url, args.programme_cases, args.programme_events, workdir, _log)
+    if database_url.startswith("postgresql"):
+        seeding["vacuum_analyze_seconds"] = _vacuum_analyze(database_url, PROGRAMME_TABLES)
+    figures = asyncio.run(programme_figures(database_url, args.programme_runs, _log))
+    results.programme[key] = {"queries": figures, "seeding": seeding}
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
@@ -487,6 +517,18 @@ def run(args: argparse.Namespace, opa_url: str, opa: Process | None) -> Results:
             throwaway_postgres() as database_url,
         ):
             _pages(args, results, key="PostgreSQL", database_url=database_url, workdir=workdir, opa_url=opa_url)
+    if "programme-sqlite" in phases:
+        with _phase(results, "programme sqlite"), _tempdir("save-offers-bench-") as workdir:
+            _programme(
+                args, results, key="SQLite", database_url=f"sqlite:///{workdir / 'programme.db'}", workdir=workdir
+            )
+    if "programme-postgres" in phases:
+        with (
+            _phase(results, "programme postgres"),
+            _tempdir("save-offers-bench-") as workdir,
+            throwaway_postgres() as database_url,
+        ):
+            _programme(args, results, key="PostgreSQL", database_url=database_url, workdir=workdir)
     return results
 
 
@@ -597,6 +639,52 @@ def _pages_table(args: argparse.Namespace, results: Results) -> list[str]:
     return out
 
 
+def _programme_table(args: argparse.Namespace, results: Results) -> list[str]:
+    rows = results.programme
+    first = next(iter(rows.values()))["seeding"]
+    out = [
+        f"programme metrics at {first['cases']:,} save cases (a decision, a case and a facts row each) and "
+        f"{first['events']:,} outcome events: app.programme.metrics.programme in process, one read session per "
+        f"call; the first call, then the median and max of {args.programme_runs} more; ms",
+        f"{'query':<21}{'cases':>10}"
+        + "".join(
+            f"{'':>3}{key:<11}{'first':>7}{'median':>8}{f'max (goal < {PROGRAMME_GOAL_MS[key]:.0f})':>20}"
+            for key in rows
+        ),
+    ]
+    names = list(dict.fromkeys(name for key in rows for name in rows[key]["queries"]))
+    for name in names:
+        counted = next((rows[key]["queries"][name]["cases"] for key in rows if name in rows[key]["queries"]), None)
+        cells = ""
+        for key in rows:
+            q = rows[key]["queries"].get(name)
+            if q is None:
+                cells += f"{'':>14}{'-':>7}{'-':>8}{'-':>20}"
+                continue
+            goal = PROGRAMME_GOAL_MS[key]
+            cells += f"{'':>14}{q['first_ms']:>7.0f}{q['median_ms']:>8.0f}"
+            cells += f"{_goal(q['max_ms'], lambda v, goal=goal: v < goal, '{:.0f}'):>20}"
+        out.append(f"{name:<21}{_fmt(counted, ','):>10}{cells}")
+    out.append(
+        "cases: save requests the filter selects. Goal: every measured call under 1 s on PostgreSQL, 2 s on SQLite."
+    )
+    seeding = []
+    for key, value in rows.items():
+        s = value["seeding"]
+        text = f"{key} {s['seconds']:.0f} s ({s['cases_per_second']:,.0f} cases/s)"
+        if "vacuum_analyze_seconds" in s:
+            text += f", then VACUUM (ANALYZE) {s['vacuum_analyze_seconds']:.0f} s"
+        seeding.append(text)
+    out.append("seeded by scripts/seed_programme.py: " + "; ".join(seeding))
+    s = first
+    out.append(
+        f"the seeded mix: {s['routed']:,} routed, {s['authorized']:,} authorized, {s['presented']:,} presented, "
+        f"{s['accepted']:,} accepted, {s['saved']:,} saves ({s['confirmed']:,} confirmed), {s['lost']:,} lost, "
+        f"{s['regretted']:,} regretted"
+    )
+    return out
+
+
 def table(args: argparse.Namespace, results: Results, info: dict[str, Any]) -> str:
     m = info["machine"]
     out = [
@@ -616,6 +704,8 @@ def table(args: argparse.Namespace, results: Results, info: dict[str, Any]) -> s
         ]
     if results.pages:
         out += ["", *_pages_table(args, results)]
+    if results.programme:
+        out += ["", *_programme_table(args, results)]
     if results.load:
         out += [
             "",
@@ -629,7 +719,9 @@ def table(args: argparse.Namespace, results: Results, info: dict[str, Any]) -> s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--quick", action="store_true", help="small counts, 20,000-row pages, no 20,000-decision RSS run"
+        "--quick",
+        action="store_true",
+        help="small counts, 20,000-row pages, 50,000-case programme, no 20,000-decision RSS run",
     )
     parser.add_argument("--requests", type=int, help="measured requests per target at --concurrency (2000; quick 200)")
     parser.add_argument("--warmup", type=int, help="unmeasured requests per target first (100; quick 20)")
@@ -640,6 +732,15 @@ def main() -> int:
     parser.add_argument("--page-requests", type=int, help="measured page reads per filter (200; quick 20)")
     parser.add_argument("--page-depth", type=int, default=5, help="pages per walk: a first page and its cursor pages")
     parser.add_argument("--page-warmup", type=int, default=5, help="unmeasured page reads per filter first")
+    parser.add_argument(
+        "--programme-cases", type=int, help="save cases seeded for the programme metrics (1,000,000; quick 50,000)"
+    )
+    parser.add_argument(
+        "--programme-events", type=int, help="outcome events seeded for the programme metrics (300,000; quick 15,000)"
+    )
+    parser.add_argument(
+        "--programme-runs", type=int, help="measured calls per programme query, after the first (5; quick 3)"
+    )
     parser.add_argument(
         "--only",
         type=lambda s: [p.strip() for p in s.split(",") if p.strip()],
@@ -668,6 +769,9 @@ def main() -> int:
         ("c1_requests", 300, 50),
         ("page_rows", 1_000_000, 20_000),
         ("page_requests", 200, 20),
+        ("programme_cases", 1_000_000, 50_000),
+        ("programme_events", 300_000, 15_000),
+        ("programme_runs", 5, 3),
     ):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
@@ -704,6 +808,7 @@ def main() -> int:
                     else None,
                     "memory": results.memory,
                     "pages": results.pages,
+                    "programme": results.programme,
                     "failures": results.failures,
                     "load_average_by_phase": results.load,
                     "concurrency": args.concurrency,
