@@ -24,11 +24,11 @@ def seed_programme(
     started = time.perf_counter()
     command = [str(PYTHON), str(ROOT / "scripts" / "seed_programme.py"), "--database-url", database_url]
     log_path = workdir / "seed-programme.log"
-    with log_path.open("w") as log:
+    with log_path.open("w") as seeder_output:
         completed = subprocess.run(
             [*command, "--cases", str(cases), "--events", str(events)],
             cwd=ROOT,
-            stdout=log,
+            stdout=seeder_output,
             stderr=subprocess.STDOUT,
             check=False,
         )
