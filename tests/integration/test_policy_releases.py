@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,8 @@ GO_LIVE_DEADLINE_SECONDS = 15.0
 class LiveService:
     """The running service, its HTTP client, its log, and the directories its OPA reads releases from."""
 
-    def __init__(self, app: FastAPI, http: httpx.Client, log: JsonLines, settings: Settings) -> None:
-        self.app, self.http, self.log, self.settings = app, http, log, settings
+    def __init__(self, app: FastAPI, http: httpx.Client, log: JsonLines, settings: Settings, clock: FixedClock) -> None:
+        self.app, self.http, self.log, self.settings, self.clock = app, http, log, settings, clock
         self.case_number = 0
 
     @property
@@ -90,6 +91,20 @@ def _within(predicate: Callable[[], Any], *, what: str, timeout: float = GO_LIVE
     return time.monotonic() - started
 
 
+def _history(live: "LiveService") -> list[tuple[str, str | None, datetime, datetime]]:
+    response = live.http.get("/v1/policy/releases")
+    assert response.status_code == 200, response.text
+    return [
+        (
+            r["revision"],
+            r["release"],
+            datetime.fromisoformat(r["first_decided_at"]),
+            datetime.fromisoformat(r["last_decided_at"]),
+        )
+        for r in response.json()
+    ]
+
+
 def _chain(decision: dict[str, Any]) -> list[list[str]]:
     return [stage["roles"] for stage in decision["decision"]["approval_chain"]]
 
@@ -116,7 +131,8 @@ def live(
         migrate_on_start=False,
         background_jobs=False,
     )
-    app = create_app(settings=settings, clock=FixedClock(DECISION_TIME))
+    clock = FixedClock(DECISION_TIME)
+    app = create_app(settings=settings, clock=clock)
     handler = JsonLines()
     with (
         serve(app) as url,
@@ -124,7 +140,7 @@ def live(
     ):
         logging.getLogger().addHandler(handler)
         try:
-            yield LiveService(app, http, handler, settings)
+            yield LiveService(app, http, handler, settings, clock)
         finally:
             logging.getLogger().removeHandler(handler)
 
@@ -148,16 +164,28 @@ def test_a_published_release_goes_live_without_a_restart_and_an_earlier_one_roll
     took = _within(lambda: live.revision() == release.revision, what="the new release goes live")
     assert took < POLLING_SECONDS + 5, took
 
+    live.clock.set(DECISION_TIME + timedelta(hours=1))
     after = live.decide()
     assert after["policy_revision"] == release.revision
     assert _chain(after) == [["account_owner"], ["finance"]]
+    assert live.http.get("/v1/policy").json()["release"] == "2026-12-credit-3pct"
 
     # Rollback: publish the earlier release again.
     live.publish(development.split("@")[0])
     _within(lambda: live.revision() == development, what="the rollback goes live")
+    live.clock.set(DECISION_TIME + timedelta(hours=2))
     rolled_back = live.decide()
     assert rolled_back["policy_revision"] == development
     assert _chain(rolled_back) == [["account_owner"]]
+
+    # The history: each revision decided with, its release, first and last use; the most recently used first.
+    policy = live.http.get("/v1/policy").json()
+    assert (policy["revision"], policy["release"]) == (development, development.split("@")[0])
+    one_hour, two_hours = DECISION_TIME + timedelta(hours=1), DECISION_TIME + timedelta(hours=2)
+    assert _history(live) == [
+        (development, development.split("@")[0], DECISION_TIME, two_hours),
+        (release.revision, "2026-12-credit-3pct", one_hour, one_hour),
+    ]
 
     assert live.opa_pid == pid and live.app.state.embedded_opa.restarts == 0, "OPA was never restarted"
 
