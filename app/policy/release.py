@@ -3,6 +3,7 @@
     python -m app.policy.release build --name 2026-12-credit-3pct [--publish]
     python -m app.policy.release publish 2026-12-credit-3pct     # also how to roll back
     python -m app.policy.release list
+    python -m app.policy.release ensure     # what the embedded OPA does at start: see ensure_published
 
 A release's revision is `<name>@<content hash>`, so the decision log names both the
 release and the exact policy files it decided with. Releases are immutable: a name,
@@ -141,34 +142,55 @@ def published_revision(bundle_dir: Path) -> str | None:
     return bundle_revision(bundle_dir / PUBLISHED_BUNDLE)
 
 
-def ensure_published(settings: Settings) -> str:
-    """The revision published for the embedded OPA; publish a development release of policies/ when needed.
+def _verifies(settings: Settings, bundle: Path, public_key_pem: str) -> bool:
+    try:
+        verify_release(
+            opa_binary=settings.opa_binary, bundle=bundle, public_key_pem=public_key_pem, key_id=settings.release_key_id
+        )
+    except ReleaseError:
+        return False
+    return True
 
-    With no release published yet, or a development release of other policy files, this builds
-    `dev-<hash>` from POLICY_DIR and publishes it, so a local service needs no set-up and decides
-    with the policies/ it starts with. A named release stays published until another is. A host
-    given only a verification key (never the private key) must have a release published for it.
+
+def ensure_published(settings: Settings) -> str:
+    """The revision published for an OPA to start with; publish a development release of policies/ when needed.
+
+    With no release published yet, or a development release of other policy files or signed with
+    a key since replaced, this builds `dev-<hash>` from POLICY_DIR, signs and publishes it: a local
+    service needs no set-up and decides with the policies/ it starts with. A named release stays
+    published until another is, but must verify (else OPA would refuse it and never start). A host
+    given only the verification key never signs anything: a release must be published for it.
     """
-    current = published_revision(settings.bundle_dir)
-    named = release_name(current)
+    published = settings.bundle_dir / PUBLISHED_BUNDLE
+    current = bundle_revision(published)
+    signs_itself = settings.release_signing_key_file is not None or settings.release_verification_key_file is None
+    if current is None and not signs_itself:
+        raise ReleaseError(
+            f"no release is published in {settings.bundle_dir}: publish one (python -m app.policy.release)"
+        )
+    public_key = verification_key_pem(settings)
+    if current is not None and not (signs_itself and (release_name(current) or "").startswith(DEV_PREFIX)):
+        if not _verifies(settings, published, public_key):
+            raise ReleaseError(
+                f"the published release {current} does not verify with the verification key; "
+                "publish a release signed with its private key (README: Keys)"
+            )
+        return current
     content = policy_revision(settings.policy_dir)
     dev_name = f"{DEV_PREFIX}{content.removeprefix('sha256-')[:12]}"
-    if current is not None and (named is None or not named.startswith(DEV_PREFIX)):
+    if current == release_revision(dev_name, content) and _verifies(settings, published, public_key):
         return current
-    if current == release_revision(dev_name, content):
-        return current
-    if settings.release_verification_key_file is not None and settings.release_signing_key_file is None:
-        raise ReleaseError(
-            f"no release is published in {settings.bundle_dir}: publish one with `python -m app.policy.release`"
-        )
-    built = build_release(
+    kept = settings.release_dir / f"{dev_name}.tar.gz"
+    if kept.exists() and not _verifies(settings, kept, public_key):
+        kept.unlink()  # signed with a development key since replaced: development releases are rebuilt, not kept
+    build_release(
         opa_binary=settings.opa_binary,
         policy_dir=settings.policy_dir,
         release_dir=settings.release_dir,
         name=dev_name,
         key=signing_key(settings),
     )
-    return publish(release_dir=settings.release_dir, bundle_dir=settings.bundle_dir, name=built.name).revision
+    return publish(release_dir=settings.release_dir, bundle_dir=settings.bundle_dir, name=dev_name).revision
 
 
 def _list(settings: Settings) -> None:
@@ -192,10 +214,14 @@ def main(argv: list[str] | None = None) -> None:
     publishing = commands.add_parser("publish", help="publish a release (an earlier one to roll back)")
     publishing.add_argument("name")
     commands.add_parser("list", help="the releases built here; * marks the published one")
+    commands.add_parser("ensure", help="publish a development release of policies/ unless a release is published")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             _list(settings)
+            return
+        if args.command == "ensure":
+            print(f"published {ensure_published(settings)}")
             return
         name: str = args.name
         if args.command == "build":

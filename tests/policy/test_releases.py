@@ -1,6 +1,7 @@
 """Policy releases on disk: signed with OPA's bundle signing, immutable, published by atomic rename."""
 
 import json
+import shutil
 import stat
 import subprocess
 import sys
@@ -203,3 +204,28 @@ def test_the_release_command_builds_publishes_and_refuses_what_would_not_verify(
     assert published_revision(tmp_path / "bundle") == f"2026-12-first@{policy_revision(POLICIES)}"
     listed = release("list").stdout
     assert "* 2026-12-first" in listed and "  foreign" in listed
+
+
+def test_a_development_release_signed_with_a_replaced_key_is_rebuilt_and_a_named_one_must_verify(
+    opa_binary: Path, release_keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    key_dir = tmp_path / "keys"
+    settings = _settings(tmp_path, opa_binary, key_dir)
+    first = ensure_published(settings)
+    old_public = (key_dir / "release-signing.pub.pem").read_text()
+
+    shutil.rmtree(key_dir)  # the developer deleted var/keys: the next start makes a new pair
+    assert ensure_published(settings) == first
+    new_public = (key_dir / "release-signing.pub.pem").read_text()
+    assert new_public != old_public
+    published = settings.bundle_dir / "bundle.tar.gz"
+    verify_release(opa_binary=opa_binary, bundle=published, public_key_pem=new_public, key_id="k")
+
+    # A named release signed with another key is never replaced, and the service says why it cannot start.
+    build_release(
+        opa_binary=opa_binary, policy_dir=POLICIES, release_dir=settings.release_dir, name="named", key=release_keys[0]
+    )
+    publish(release_dir=settings.release_dir, bundle_dir=settings.bundle_dir, name="named")
+    with pytest.raises(ReleaseError, match=r"the published release named@\S+ does not verify"):
+        ensure_published(settings)
+    assert release_name(published_revision(settings.bundle_dir)) == "named"
