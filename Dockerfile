@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY --from=opa /opa /usr/local/bin/opa
 
+# openssl makes the development key pair that signs policy releases when no key is configured (app/policy/keys.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /srv/app
 
 # Dependencies first (pinned in pyproject.toml, no test extras), so code changes reuse this layer.
@@ -40,11 +45,14 @@ RUN useradd --system --uid 10001 --home-dir /srv/app save-offers \
 USER save-offers
 
 # The installed package's own defaults point inside site-packages, so every path
-# setting is set here; compose and real deployments set DATABASE_URL and OPA_URL
+# setting is set here (var/ holds the decision log, releases, the bundle location and development keys);
+# compose and real deployments set DATABASE_URL and OPA_URL
 # (and WORKERS, the number of Uvicorn worker processes: more than 1 needs PostgreSQL).
 ENV OPA_BINARY=/usr/local/bin/opa \
     POLICY_DIR=/srv/app/policies \
     BUNDLE_DIR=/srv/app/var/bundle \
+    RELEASE_DIR=/srv/app/var/releases \
+    RELEASE_KEY_DIR=/srv/app/var/keys \
     DATABASE_URL=sqlite:////srv/app/var/save-offers.db \
     SERVE_IN_IMAGE=1 \
     HOST=0.0.0.0 \

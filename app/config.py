@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,45 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "policies", description="Policy bundle directory loaded by the embedded OPA."
     )
     bundle_dir: Path = Field(
-        default=PROJECT_ROOT / "var" / "bundle", description="Where the embedded OPA's built bundle is written."
+        default=PROJECT_ROOT / "var" / "bundle",
+        description=(
+            "The bundle location: the published release (bundle.tar.gz) that the embedded OPA polls; "
+            "`python -m app.policy.release publish` replaces it."
+        ),
+    )
+    release_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "releases",
+        description="Where `python -m app.policy.release build` keeps the signed releases (<name>.tar.gz).",
+    )
+    release_key_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "keys",
+        description="Where a development key pair for signing releases is generated on first use (no key set).",
+    )
+    release_signing_key_file: Path | None = Field(
+        default=None,
+        description="PEM RSA private key that signs releases (RS256); unset: the development key in RELEASE_KEY_DIR.",
+    )
+    release_verification_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "PEM RSA public key OPA verifies releases with; unset: the public half of the signing key "
+            "(RELEASE_SIGNING_KEY_FILE, or the development key)."
+        ),
+    )
+    release_key_id: str = Field(
+        default="save-offers-release",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Name of the verification key in OPA's configuration (keys.<id>, bundles.*.signing.keyid).",
+    )
+    bundle_polling_min_delay_seconds: int = Field(
+        default=2,
+        ge=1,
+        description="The embedded OPA asks the bundle location for a new release at least this far apart.",
+    )
+    bundle_polling_max_delay_seconds: int = Field(
+        default=5,
+        ge=1,
+        description="… and at most this far apart: a published release is live within this many seconds.",
     )
     opa_timeout_seconds: float = Field(default=2.0, gt=0, description="Timeout of one OPA query attempt.")
     opa_retries: int = Field(
@@ -95,6 +133,12 @@ class Settings(BaseSettings):
             "outbox sender run in every worker and do each piece of work once (row locks, SKIP LOCKED, a lease)."
         ),
     )
+
+    @model_validator(mode="after")
+    def _polling_window(self) -> "Settings":
+        if self.bundle_polling_max_delay_seconds < self.bundle_polling_min_delay_seconds:
+            raise ValueError("BUNDLE_POLLING_MAX_DELAY_SECONDS must not be below BUNDLE_POLLING_MIN_DELAY_SECONDS")
+        return self
 
 
 @lru_cache

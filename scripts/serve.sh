@@ -64,15 +64,16 @@ if settings.workers > 1:
             "Set DATABASE_URL=postgresql+psycopg://user:pass@host/db, or WORKERS=1."
         )
     if not settings.opa_url:
-        from app.policy.bundle import build_bundle
+        from app.policy.release import ensure_published
 
         print(
             f"serve.sh: warning: OPA_URL is not set, so each of the {settings.workers} workers starts and "
             "supervises its own OPA; set OPA_URL to share one OPA server.",
             file=sys.stderr,
         )
-        # Built once here, so that the workers find it instead of building it side by side.
-        build_bundle(opa_binary=settings.opa_binary, policy_dir=settings.policy_dir, out_dir=settings.bundle_dir)
+        # Published once here (a development release if none is), so the workers find it instead of building it
+        # side by side; each worker's OPA then polls the one bundle location.
+        ensure_published(settings)
     if settings.migrate_on_start:
         from app.migrations_runner import upgrade_to_head
 

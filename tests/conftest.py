@@ -19,6 +19,7 @@ from app.directory.seed import load_seed
 from app.main import create_app
 from app.migrations_runner import upgrade_to_head
 from app.policy.bundle import build_bundle
+from app.policy.keys import ensure_development_key_pair
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
 from tests.support.postgres import create_database, throwaway_postgres
@@ -46,6 +47,14 @@ def opa_binary() -> Path:
 def policy_bundle(opa_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The policies/ bundle, built once, and its revision."""
     return build_bundle(opa_binary=opa_binary, policy_dir=ROOT / "policies", out_dir=tmp_path_factory.mktemp("bundle"))
+
+
+@pytest.fixture(scope="session")
+def release_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A development key pair for signing releases, made once (RELEASE_KEY_DIR of the services the tests start)."""
+    key_dir = tmp_path_factory.mktemp("release-keys")
+    ensure_development_key_pair(key_dir)
+    return key_dir
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,24 @@
-"""The policy OPA serves now."""
+"""The policy OPA serves now, and the releases the service has decided with."""
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from typing import Annotated
 
-from app.api.deps import EmbeddedOpaDep, PolicyDep, PrincipalDep
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.api.deps import EmbeddedOpaDep, PolicyDep, PrincipalDep, ReadSessionDep
 from app.api.errors import error_responses
+from app.policy.release import release_name
+from app.releases import service as revision_history
+from app.releases.schemas import PolicyRevisionRead
 
 router = APIRouter(tags=["operations"])
 
 
 class PolicyRead(BaseModel):
     revision: str | None
+    release: str | None = Field(
+        description="The release OPA serves now (the revision's `<release>@`); null when the revision names none."
+    )
     opa_url: str
     embedded: bool
     reachable: bool
@@ -27,10 +35,11 @@ class PolicyRead(BaseModel):
     responses=error_responses(401, 403, 503),
 )
 async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep, _principal: PrincipalDep) -> PolicyRead:
-    """The policy revision OPA serves now, and whether OPA is healthy (any authenticated caller)."""
+    """The policy revision and release OPA serves now, and whether OPA is healthy (any authenticated caller)."""
     status = await policy.status()
     return PolicyRead(
         revision=status.revision,
+        release=release_name(status.revision),
         opa_url=policy.url,
         embedded=embedded is not None,
         reachable=status.reachable,
@@ -38,3 +47,19 @@ async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep, _principal: Pr
         restarts=embedded.restarts if embedded else None,
         error=status.error,
     )
+
+
+@router.get(
+    "/v1/policy/releases",
+    operation_id="list_policy_releases",
+    summary="Release history",
+    response_model=list[PolicyRevisionRead],
+    responses=error_responses(401, 403, 503),
+)
+async def list_policy_releases(
+    _principal: PrincipalDep,
+    session: ReadSessionDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many revisions.")] = 100,
+) -> list[PolicyRevisionRead]:
+    """Each policy revision decided with, its release, its first and last use; latest first (any caller)."""
+    return [PolicyRevisionRead.model_validate(row) for row in await revision_history.history(session, limit=limit)]

@@ -18,6 +18,7 @@ from app.decisions.repository import DecisionFilter, Position
 from app.errors import BadRequest, IdempotencyConflict, NotFound
 from app.observability import decision_id_var
 from app.policy.schemas import PolicyInput, PolicyResult
+from app.releases import service as revision_history
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ async def record(
         if winner is None:
             raise
         return _replay_of(winner, fingerprint=fingerprint)
+    await revision_history.record_use(session, revision=row.policy_revision, at=decision_time)
     extra = {"outcome": row.outcome, "policy_revision": row.policy_revision, "opa_decision_id": row.opa_decision_id}
     # Recorded means committed: the request may still fail (and roll back) after this point.
     event.listen(

@@ -43,7 +43,7 @@ def build_bundle(*, opa_binary: Path, policy_dir: Path, out_dir: Path) -> tuple[
 
 
 def main() -> None:
-    """Build a bundle for an external OPA (compose, CI): `python -m app.policy.bundle --out DIR`."""
+    """Build an unsigned bundle for an OPA that loads a file (tests, CI): `python -m app.policy.bundle --out DIR`."""
     import argparse
     import shutil
 

@@ -1,19 +1,32 @@
-"""The embedded OPA: started on loopback when no OPA_URL is set, kept alive, and stopped with the service."""
+"""The embedded OPA: started on loopback when no OPA_URL is set, kept alive, and stopped with the service.
+
+It runs the way a deployed OPA does: from a configuration file naming a bundle service
+(the bundle location, served on loopback by the service), polling it for new releases
+and verifying each one's signature with the release verification key. Publishing a
+release is therefore all it takes to change policy, with no restart; a bundle that fails
+verification is refused and OPA goes on deciding with the release it has.
+"""
 
 import asyncio
 import contextlib
 import json
 import logging
+import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from app.config import Settings
-from app.policy.bundle import build_bundle
+from app.policy.bundle_server import RESOURCE, BundleServer
+from app.policy.keys import verification_key_pem
+from app.policy.release import ensure_published
 
 logger = logging.getLogger("app.opa")
+BUNDLE_NAME = "retention"
 
 
 def _free_loopback_port() -> int:
@@ -23,35 +36,48 @@ def _free_loopback_port() -> int:
         return port
 
 
-class EmbeddedOpa:
-    """Supervises one `opa run --server` child process serving the policy bundle."""
+def opa_config(*, settings: Settings, bundle_service_url: str, public_key_pem: str) -> dict[str, Any]:
+    """OPA's configuration: one signed bundle, polled from the bundle service, verified with the public key."""
+    return {
+        "services": {"releases": {"url": bundle_service_url}},
+        "bundles": {
+            BUNDLE_NAME: {
+                "service": "releases",
+                "resource": RESOURCE,
+                "polling": {
+                    "min_delay_seconds": settings.bundle_polling_min_delay_seconds,
+                    "max_delay_seconds": settings.bundle_polling_max_delay_seconds,
+                },
+                "signing": {"keyid": settings.release_key_id},
+            }
+        },
+        "keys": {settings.release_key_id: {"algorithm": "RS256", "key": public_key_pem}},
+        # Decision logging is what makes OPA issue a decision id per query.
+        "decision_logs": {"console": True},
+    }
 
-    def __init__(
-        self, *, binary: Path, policy_dir: Path, bundle_dir: Path, start_timeout: float, watch_interval: float
-    ) -> None:
-        self._binary = binary
-        self._policy_dir = policy_dir
-        self._bundle_dir = bundle_dir
-        self._start_timeout = start_timeout
-        self._watch_interval = watch_interval
+
+class EmbeddedOpa:
+    """Supervises one `opa run --server` child process and the bundle service it polls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._binary = settings.opa_binary
+        self._start_timeout = settings.opa_start_timeout_seconds
+        self._watch_interval = settings.opa_watch_interval_seconds
         self._port = _free_loopback_port()
         self._process: asyncio.subprocess.Process | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._drain: asyncio.Task[None] | None = None
+        self._bundles = BundleServer(settings.bundle_dir)
+        self._config_dir: Path | None = None
         self._stopping = False
         self.restarts = 0
-        self.revision: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "EmbeddedOpa":
         """The OPA the service runs on loopback when no OPA_URL is set."""
-        return cls(
-            binary=settings.opa_binary,
-            policy_dir=settings.policy_dir,
-            bundle_dir=settings.bundle_dir,
-            start_timeout=settings.opa_start_timeout_seconds,
-            watch_interval=settings.opa_watch_interval_seconds,
-        )
+        return cls(settings)
 
     @property
     def url(self) -> str:
@@ -62,32 +88,40 @@ class EmbeddedOpa:
         return self._process.pid if self._process else None
 
     async def start(self) -> None:
-        """Build the bundle, start OPA, wait until it serves the bundle, and start watching it."""
+        """Publish a development release if none is, serve the bundle location, start OPA and watch it."""
         if not self._binary.exists():
             raise RuntimeError(f"OPA binary not found at {self._binary}; run scripts/install-tools.sh")
-        bundle, self.revision = await asyncio.to_thread(
-            build_bundle, opa_binary=self._binary, policy_dir=self._policy_dir, out_dir=self._bundle_dir
-        )
-        self._bundle = bundle
-        await self._spawn()
+        published = await asyncio.to_thread(ensure_published, self._settings)
+        public_key = await asyncio.to_thread(verification_key_pem, self._settings)
+        await self._bundles.start()
+        try:
+            self._config_dir = Path(tempfile.mkdtemp(prefix="save-offers-opa-"))
+            config = opa_config(
+                settings=self._settings, bundle_service_url=self._bundles.url, public_key_pem=public_key
+            )
+            (self._config_dir / "opa.json").write_text(json.dumps(config), encoding="utf-8")
+            await self._spawn()
+        except BaseException:
+            await self._release_resources()
+            raise
+        logger.info("embedded OPA started", extra={"published_revision": published, "bundle_url": self._bundles.url})
         self._watcher = asyncio.create_task(self._watch(), name="opa-watcher")
 
     async def _spawn(self) -> None:
+        assert self._config_dir is not None
         self._process = await asyncio.create_subprocess_exec(
             str(self._binary),
             "run",
             "--server",
             "--addr",
             f"127.0.0.1:{self._port}",
-            "--bundle",
-            str(self._bundle),
+            "--config-file",
+            str(self._config_dir / "opa.json"),
             "--log-format",
             "json",
+            # Errors only: a refused release (bad signature, tampered file) is one, and reaches the service's log.
             "--log-level",
             "error",
-            # Decision logging is what makes OPA issue a decision id per query.
-            "--set",
-            "decision_logs.console=true",
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -98,9 +132,7 @@ class EmbeddedOpa:
         except BaseException:
             await self._kill()
             raise
-        logger.info(
-            "embedded OPA serving", extra={"opa_url": self.url, "pid": self._process.pid, "revision": self.revision}
-        )
+        logger.info("embedded OPA serving", extra={"opa_url": self.url, "pid": self._process.pid})
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
@@ -124,7 +156,10 @@ class EmbeddedOpa:
                         if response.status == 200:
                             return
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded OPA was not healthy within {self._start_timeout}s")
+                    raise RuntimeError(
+                        f"embedded OPA activated no release within {self._start_timeout}s (is the published "
+                        "bundle signed with the key it verifies with? see OPA's errors above)"
+                    )
                 await asyncio.sleep(0.05)
 
     async def _watch(self) -> None:
@@ -155,14 +190,21 @@ class EmbeddedOpa:
             await process.wait()
 
     async def stop(self) -> None:
-        """Stop watching and terminate OPA."""
+        """Stop watching, terminate OPA and stop serving the bundle location."""
         self._stopping = True
         if self._watcher:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
+        await self._release_resources()
+
+    async def _release_resources(self) -> None:
         await self._kill()
         if self._drain:
             self._drain.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._drain
+        await self._bundles.stop()
+        if self._config_dir is not None:
+            shutil.rmtree(self._config_dir, ignore_errors=True)
+            self._config_dir = None

@@ -179,6 +179,7 @@ def test_contract_lists_every_route() -> None:
         "GET /v1/people/{person_id}/delegations",
         "DELETE /v1/delegations/{delegation_id}",
         "GET /v1/policy",
+        "GET /v1/policy/releases",
         "GET /healthz",
         "GET /readyz",
     }

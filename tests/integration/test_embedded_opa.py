@@ -11,6 +11,7 @@ import httpx
 from app.clock import FixedClock
 from app.config import Settings
 from app.main import create_app
+from app.policy.release import published_revision
 from tests.conftest import DECISION_TIME, ROOT, BySourceToken, load_example
 from tests.support.live_server import serve
 from tests.support.opa_process import OpaProcess
@@ -49,13 +50,15 @@ def _wait_for(predicate, *, timeout: float = 20.0):
     return result
 
 
-def _settings(database_url: str, opa_binary: Path, tmp_path: Path, opa_url: str | None) -> Settings:
+def _settings(database_url: str, opa_binary: Path, tmp_path: Path, opa_url: str | None, key_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         opa_url=opa_url,
         opa_binary=opa_binary,
         policy_dir=ROOT / "policies",
         bundle_dir=tmp_path / "bundle",
+        release_dir=tmp_path / "releases",
+        release_key_dir=key_dir,
         opa_timeout_seconds=1.0,
         opa_retries=1,
         opa_watch_interval_seconds=0.1,
@@ -75,9 +78,11 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
     opa_binary: Path,
     tmp_path: Path,
     policy_bundle: tuple[Path, str],
+    release_key_dir: Path,
 ) -> None:
     before = _opa_children()
-    app = create_app(settings=_settings(database_url, opa_binary, tmp_path, None), clock=FixedClock(DECISION_TIME))
+    settings = _settings(database_url, opa_binary, tmp_path, None, release_key_dir)
+    app = create_app(settings=settings, clock=FixedClock(DECISION_TIME))
     with (
         serve(app) as url,
         httpx.Client(base_url=url, timeout=10, auth=BySourceToken(source_tokens, default=service_token)) as http,
@@ -89,7 +94,10 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
         policy = http.get("/v1/policy").json()
         assert policy["embedded"] is True and policy["healthy"] is True and policy["restarts"] == 0
         assert policy["opa_url"] == embedded.url
-        assert policy["revision"] == policy_bundle[1]
+        # No release was published: the service published a development release of policies/ and decides with it.
+        development = published_revision(tmp_path / "bundle")
+        assert development is not None and development.startswith("dev-")
+        assert policy["revision"] == development and development.endswith(f"@{policy_bundle[1]}")
         assert http.post("/v1/save-cases", json=_case("evt-embedded-1")).status_code == 201
 
         os.kill(first_pid, signal.SIGKILL)
@@ -102,7 +110,7 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
         assert policy["restarts"] == 1 and policy["healthy"] is True and policy["opa_url"] == embedded.url
         after = http.post("/v1/save-cases", json=_case("evt-embedded-2"))
         assert after.status_code == 201, after.text
-        assert after.json()["policy_revision"] == policy_bundle[1]
+        assert after.json()["policy_revision"] == development
 
     assert not _alive(second_pid), "the embedded OPA outlived the service"
     assert _opa_children() == before
@@ -115,10 +123,12 @@ def test_with_opa_url_the_service_starts_no_opa_of_its_own(
     opa_binary: Path,
     tmp_path: Path,
     opa_server: OpaProcess,
+    release_key_dir: Path,
 ) -> None:
     before = _opa_children()
     app = create_app(
-        settings=_settings(database_url, opa_binary, tmp_path, opa_server.url), clock=FixedClock(DECISION_TIME)
+        settings=_settings(database_url, opa_binary, tmp_path, opa_server.url, release_key_dir),
+        clock=FixedClock(DECISION_TIME),
     )
     with (
         serve(app) as url,
@@ -130,3 +140,4 @@ def test_with_opa_url_the_service_starts_no_opa_of_its_own(
         assert policy["embedded"] is False and policy["restarts"] is None and policy["opa_url"] == opa_server.url
         assert _opa_children() == before
     assert not (tmp_path / "bundle").exists(), "no bundle is built for an OPA the service does not run"
+    assert not (tmp_path / "releases").exists()
