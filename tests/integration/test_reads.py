@@ -267,6 +267,8 @@ def test_policy_health_and_readiness(
     assert policy.status_code == 200
     assert policy.json() == {
         "revision": policy_bundle[1],
+        # The test OPA serves a bundle built straight from policies/, not a named release.
+        "release": None,
         "opa_url": opa_server.url,
         "embedded": False,
         "reachable": True,
