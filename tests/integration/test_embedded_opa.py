@@ -102,7 +102,10 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
 
         os.kill(first_pid, signal.SIGKILL)
 
-        _wait_for(lambda: embedded.pid != first_pid and http.get("/readyz").status_code == 200)
+        # The new process answers a moment before the supervisor counts the restart: wait for both.
+        _wait_for(
+            lambda: embedded.pid != first_pid and embedded.restarts == 1 and http.get("/readyz").status_code == 200
+        )
         assert not _alive(first_pid)
         second_pid = embedded.pid
         assert _opa_children() - before == {second_pid}
