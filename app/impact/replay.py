@@ -1,0 +1,159 @@
+"""Replays the logged policy inputs under both policies, streamed from the decision log in batches.
+
+A producer reads the log in keyset pages (decision_time, id) into a queue of at most two batches while
+the two OPAs decide the previous one, so memory holds a few batches whatever the size of the log.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import jsonschema
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.decisions.models import Decision
+from app.impact.opa import ReplayOpa
+from app.impact.tally import Tally
+from app.programme.models import CaseFacts
+
+# Inputs per OPA request: large enough that HTTP and JSON framing are a small share of the work.
+REQUEST_BATCH: Final = 250
+DISCOUNT_PAIR_SAMPLE: Final = 200
+
+
+@dataclass(frozen=True)
+class LoggedInput:
+    decision_id: str
+    case_id: str | None
+    decision_time: datetime
+    policy_input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def input_validator(schema_path: Path | None) -> jsonschema.protocols.Validator | None:
+    if schema_path is None:
+        return None
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator: jsonschema.protocols.Validator = validator_class(schema)
+    return validator
+
+
+async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> AsyncIterator[list[LoggedInput]]:
+    """The logged inputs in decision order, one keyset page at a time."""
+    columns = (Decision.id, Decision.case_id, Decision.decision_time, Decision.policy_input)
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = select(*columns).order_by(Decision.decision_time, Decision.id).limit(batch)
+        if period.start is not None:
+            query = query.where(Decision.decision_time >= period.start)
+        if period.end is not None:
+            query = query.where(Decision.decision_time < period.end)
+        if after is not None:
+            query = query.where(
+                or_(
+                    Decision.decision_time > after[0],
+                    and_(Decision.decision_time == after[0], Decision.id > after[1]),
+                )
+            )
+        async with engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        if not rows:
+            return
+        yield [LoggedInput(r.id, r.case_id, r.decision_time, r.policy_input) for r in rows]
+        after = (rows[-1].decision_time, rows[-1].id)
+
+
+async def _decide_all(opa: ReplayOpa, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    chunks = [list(inputs[i : i + REQUEST_BATCH]) for i in range(0, len(inputs), REQUEST_BATCH)]
+    decided = await asyncio.gather(*(opa.decide(chunk) for chunk in chunks))
+    return [result for chunk in decided for result in chunk]
+
+
+async def decide_both(
+    base: ReplayOpa, candidate: ReplayOpa, inputs: Sequence[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    old, new = await asyncio.gather(_decide_all(base, inputs), _decide_all(candidate, inputs))
+    return old, new
+
+
+async def _join_outcomes(engine: AsyncEngine, tally: Tally, case_ids: set[str], seen: set[str]) -> None:
+    """Count what happened to the changed cases (programme_case_facts), each case once."""
+    fresh = case_ids - seen
+    if not fresh:
+        return
+    seen.update(fresh)
+    query = select(CaseFacts.case_id, CaseFacts.saved, CaseFacts.lost_at, CaseFacts.regretted).where(
+        tuple_(CaseFacts.case_id).in_([(c,) for c in fresh])
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    tally.changed_cases["cases"] += len(fresh)
+    tally.changed_cases["no outcome recorded"] += len(fresh) - len(rows)
+    for row in rows:
+        tally.changed_cases["saved" if row.saved else "lost" if row.lost_at is not None else "open"] += 1
+        if row.regretted:
+            tally.changed_cases["regretted"] += 1
+
+
+async def replay(
+    *,
+    engine: AsyncEngine,
+    period: Period,
+    base: ReplayOpa,
+    candidate: ReplayOpa,
+    validator: jsonschema.protocols.Validator | None,
+    tally: Tally,
+    batch: int = 1000,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Replay the log into tally; return a sample of routed discount inputs for the discount-pair invariant."""
+    queue: asyncio.Queue[list[LoggedInput] | None] = asyncio.Queue(maxsize=2)
+
+    async def produce() -> None:
+        try:
+            async for page in stream_inputs(engine, period, batch=batch):
+                await queue.put(page)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    changed_seen: set[str] = set()
+    discount_sample: list[tuple[str, dict[str, Any]]] = []
+    try:
+        while (page := await queue.get()) is not None:
+            readable: list[LoggedInput] = []
+            for logged in page:
+                tally.see(logged.decision_time)
+                if validator is not None and not validator.is_valid(logged.policy_input):
+                    error = jsonschema.exceptions.best_match(validator.iter_errors(logged.policy_input))
+                    where = "/".join(str(p) for p in error.absolute_path) if error else ""
+                    tally.refuse(logged.decision_id, f"{where}: {error.message if error else 'refused'}")
+                    continue
+                readable.append(logged)
+            old, new = await decide_both(base, candidate, [r.policy_input for r in readable])
+            changed_ids: set[str] = set()
+            for logged, before, after in zip(readable, old, new, strict=True):
+                if tally.add(logged.decision_id, logged.policy_input, before, after) and logged.case_id:
+                    changed_ids.add(logged.case_id)
+                offer = logged.policy_input.get("case", {}).get("proposed_offer", {})
+                if (
+                    after["outcome"] == "route"
+                    and offer.get("type") == "discount"
+                    and len(discount_sample) < DISCOUNT_PAIR_SAMPLE
+                ):
+                    discount_sample.append((logged.decision_id, logged.policy_input))
+            await _join_outcomes(engine, tally, changed_ids, changed_seen)
+    finally:
+        producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+    return discount_sample
