@@ -7,13 +7,14 @@ decision would send. Thresholds whose relation to the input is not known here ge
 """
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from app.cases.evidence import assemble_evidence
+from app.cases.evidence import assemble_evidence, margin_after_offer_pct
 from app.cases.schemas import SaveCaseCreate
 from app.impact.changes import DataChange
 from app.policy.schemas import NO_HISTORY, HistoryFacts, PolicyInput
@@ -22,6 +23,7 @@ EXAMPLES: Final = Path(__file__).resolve().parents[2] / "examples"
 CREDIT_EXAMPLE: Final = "save-case-service-recovery.json"
 DISCOUNT_EXAMPLE: Final = "save-case-price-discount.json"
 PCT_STEP: Final = 0.5
+MARGIN_SEARCH_STEPS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,18 @@ def _duration(key: str, months: float) -> tuple[str, dict[str, Any]]:
 
 
 def _margin(key: str, margin: float) -> tuple[str, dict[str, Any]]:
-    # margin after = 100 × (1 − (1 − g/100) / (1 − d/100)): solve the gross margin g for the target.
+    # margin after = 100 × (1 − (1 − g/100) / (1 − d/100)): solve the gross margin g for the target,
+    # then step g by the smallest float until the service's own formula gives the target itself (or
+    # the nearest above it), so "at" is at the threshold, not a rounding error below it.
     case = _example(DISCOUNT_EXAMPLE)
     d = case["proposed_offer"]["discount_pct"]
     gross = 100 * (1 - (1 - margin / 100) * (1 - d / 100))
-    case["account"]["gross_margin_pct"] = gross
+    for _ in range(MARGIN_SEARCH_STEPS):
+        case["account"]["gross_margin_pct"] = gross
+        sent = margin_after_offer_pct(case=SaveCaseCreate.model_validate(case))
+        if sent is None or sent >= margin:
+            break
+        gross = math.nextafter(gross, math.inf)
     return f"margin after offer {margin:g}% (gross {gross:.4g}%)", case
 
 
