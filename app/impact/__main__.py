@@ -6,6 +6,8 @@ base paused or declined, or drops an approver role from a chain), 2 on a usage o
 
 import argparse
 import asyncio
+import json
+import resource
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write the Markdown report here (default: stdout)")
     parser.add_argument("--batch", type=int, default=1000, help="decisions read from the log per page")
     parser.add_argument("--repo", type=Path, default=PROJECT_ROOT, help="git repository the refs belong to")
+    parser.add_argument("--stats", action="store_true", help="print the replay's rate and peak memory as JSON (stderr)")
     return parser
 
 
@@ -73,6 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         f"impact: {t.replayed} replayed, {t.refused} refused, loosens: {'yes' if impact.loosens else 'no'}",
         file=sys.stderr,
     )
+    if args.stats:
+        # ru_maxrss is in KiB on Linux: the command's own peak, the OPAs' peaks beside it.
+        stats = {
+            "logged": t.logged,
+            "replayed": t.replayed,
+            "replay_seconds": impact.replay_seconds,
+            "per_second": t.logged / impact.replay_seconds if impact.replay_seconds else None,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "opa_peak_rss_bytes": impact.opa_peak_rss_bytes,
+        }
+        print(json.dumps(stats), file=sys.stderr)
     return LOOSENS if impact.loosens else 0
 
 

@@ -34,6 +34,17 @@ def _free_loopback_port() -> int:
         return port
 
 
+def _peak_rss(pid: int) -> int | None:
+    """The process's peak resident memory (VmHWM, Linux), for the benchmark; None where /proc has none."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 class ReplayOpa:
     """`opa run --server` on loopback with a policy directory and the wrapper; a context manager."""
 
@@ -45,6 +56,7 @@ class ReplayOpa:
         self._http: aiohttp.ClientSession | None = None
         # Bounded: more requests in flight than OPA has cores only queue inside OPA and hold memory.
         self._slots = asyncio.Semaphore(concurrency)
+        self.peak_rss_bytes: int | None = None
 
     @property
     def url(self) -> str:
@@ -109,6 +121,7 @@ class ReplayOpa:
         if self._http is not None:
             await self._http.close()
         if self._process is not None and self._process.returncode is None:
+            self.peak_rss_bytes = _peak_rss(self._process.pid)
             self._process.terminate()
             try:
                 await asyncio.wait_for(self._process.wait(), timeout=5)

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ class Impact:
     probe_tally: Tally
     probes: dict[str, list[ProbeResult]] = field(default_factory=dict)
     unprobed: list[str] = field(default_factory=list)
+    replay_seconds: float = 0.0
+    opa_peak_rss_bytes: list[int | None] = field(default_factory=list)
 
     @property
     def loosens(self) -> bool:
@@ -91,6 +94,7 @@ async def run_impact(
         ReplayOpa(binary=opa, policy_dir=base.policy_dir) as base_opa,
         ReplayOpa(binary=opa, policy_dir=candidate.policy_dir) as candidate_opa,
     ):
+        started = time.perf_counter()
         sample = await replay(
             engine=engine,
             period=period,
@@ -100,6 +104,8 @@ async def run_impact(
             tally=impact.tally,
             batch=batch,
         )
+        impact.replay_seconds = time.perf_counter() - started
         await _discount_pairs(impact.tally, candidate_opa, sample)
         await _probe(impact, base_opa, candidate_opa)
+    impact.opa_peak_rss_bytes = [base_opa.peak_rss_bytes, candidate_opa.peak_rss_bytes]
     return impact

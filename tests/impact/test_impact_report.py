@@ -106,7 +106,7 @@ def test_finance_threshold_5_to_3(tmp_path: Path, database_url: str, fixture_log
     assert "**broken" not in section(report, 6)
     refused = section(report, 7)
     assert refused.startswith("## 7. Not replayable\n\n1 logged inputs are refused")
-    assert f"`{REFUSED_ID}`" in refused and "'history' is a required property" in refused
+    assert f"`{REFUSED_ID}`" in refused and '"history" is a required property' in refused
 
 
 def _outcome_row(money: str) -> tuple[str, ...]:
