@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="write the Markdown report here (default: stdout)")
     parser.add_argument("--batch", type=int, default=1000, help="decisions read from the log per page")
     parser.add_argument("--repo", type=Path, default=PROJECT_ROOT, help="git repository the refs belong to")
+    parser.add_argument(
+        "--decide-base",
+        action="store_true",
+        help="decide every input under the base, also those the log holds a decision of the base's files for",
+    )
     parser.add_argument("--stats", action="store_true", help="print the replay's rate and peak memory as JSON (stderr)")
     return parser
 
@@ -53,6 +58,7 @@ async def _run(args: argparse.Namespace) -> Impact:
             candidate=sources.resolve(args.candidate),
             period=Period(args.start, args.end),
             batch=args.batch,
+            reuse_logged=not args.decide_base,
         )
     finally:
         await engine.dispose()
@@ -81,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = {
             "logged": t.logged,
             "replayed": t.replayed,
+            "base_from_log": t.base_from_log,
             "replay_seconds": impact.replay_seconds,
             "per_second": t.logged / impact.replay_seconds if impact.replay_seconds else None,
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

@@ -33,6 +33,8 @@ class LoggedInput:
     case_id: str | None
     decision_time: datetime
     policy_input: dict[str, Any]
+    revision: str
+    decision: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,14 @@ def refusal(validator: Validator, policy_input: dict[str, Any]) -> str | None:
 
 async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> AsyncIterator[list[LoggedInput]]:
     """The logged inputs in decision order, one keyset page at a time."""
-    columns = (Decision.id, Decision.case_id, Decision.decision_time, Decision.policy_input)
+    columns = (
+        Decision.id,
+        Decision.case_id,
+        Decision.decision_time,
+        Decision.policy_input,
+        Decision.policy_revision,
+        Decision.decision,
+    )
     after: tuple[datetime, str] | None = None
     while True:
         query = select(*columns).order_by(Decision.decision_time, Decision.id).limit(batch)
@@ -80,7 +89,9 @@ async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> A
             rows = (await conn.execute(query)).all()
         if not rows:
             return
-        yield [LoggedInput(r.id, r.case_id, r.decision_time, r.policy_input) for r in rows]
+        yield [
+            LoggedInput(r.id, r.case_id, r.decision_time, r.policy_input, r.policy_revision, r.decision) for r in rows
+        ]
         after = (rows[-1].decision_time, rows[-1].id)
 
 
@@ -94,6 +105,42 @@ async def decide_both(
     base: ReplayOpa, candidate: ReplayOpa, inputs: Sequence[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     old, new = await asyncio.gather(_decide_all(base, inputs), _decide_all(candidate, inputs))
+    return old, new
+
+
+def content_revision(revision: str) -> str:
+    """The content hash of a logged revision: `<release>@sha256-…` or a bare `sha256-…`."""
+    return revision.rsplit("@", 1)[-1]
+
+
+def reduced(decision: dict[str, Any]) -> dict[str, Any]:
+    """A logged decision document in the shape the wrapper returns (app/impact/wrapper.rego)."""
+    return {
+        "outcome": decision["outcome"],
+        "chain": [stage["roles"] for stage in decision["approval_chain"]],
+        "tier": decision["discount_tier"],
+        "escalation": decision["escalation_level"],
+        "violations": decision["violations"],
+        "rules": [e["rule"] for e in decision["explanations"]],
+    }
+
+
+async def _base_and_candidate(
+    base: ReplayOpa, candidate: ReplayOpa, readable: list[LoggedInput], base_revision: str | None, tally: Tally
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Both policies' decisions; the base's read from the log where the log was decided by the base's very
+    files (same content hash): the policy never reads the clock, so the same input gets the same decision."""
+    logged = [
+        r.decision if base_revision is not None and content_revision(r.revision) == base_revision else None
+        for r in readable
+    ]
+    to_decide = [r.policy_input for r, d in zip(readable, logged, strict=True) if d is None]
+    decided, new = await asyncio.gather(
+        _decide_all(base, to_decide), _decide_all(candidate, [r.policy_input for r in readable])
+    )
+    fresh = iter(decided)
+    old = [next(fresh) if d is None else reduced(d) for d in logged]
+    tally.base_from_log += len(readable) - len(to_decide)
     return old, new
 
 
@@ -124,9 +171,14 @@ async def replay(
     candidate: ReplayOpa,
     validator: Validator | None,
     tally: Tally,
+    base_revision: str | None,
     batch: int = 1000,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Replay the log into tally; return a sample of routed discount inputs for the discount-pair invariant."""
+    """Replay the log into tally; return a sample of routed discount inputs for the discount-pair invariant.
+
+    base_revision: the base policy's content hash, whose logged decisions are read instead of decided
+    again (None: decide every input under the base too).
+    """
     queue: asyncio.Queue[list[LoggedInput] | None] = asyncio.Queue(maxsize=2)
 
     async def produce() -> None:
@@ -149,7 +201,7 @@ async def replay(
                     tally.refuse(logged.decision_id, reason)
                     continue
                 readable.append(logged)
-            old, new = await decide_both(base, candidate, [r.policy_input for r in readable])
+            old, new = await _base_and_candidate(base, candidate, readable, base_revision, tally)
             changed_ids: set[str] = set()
             for logged, before, after in zip(readable, old, new, strict=True):
                 if tally.add(logged.decision_id, logged.policy_input, before, after) and logged.case_id:

@@ -183,6 +183,9 @@ def render(impact: Impact) -> str:
         f"{t.logged} logged decisions ({period}); {t.replayed} replayed under both policies, {t.refused} not "
         f"replayable; {changed} change outcome and {sum(t.chains.values())} change approval chain.",
         "",
+        f"Base decisions read from the log (decided by the base's very files): {t.base_from_log}; "
+        f"decided again under the base: {t.replayed - t.base_from_log}.",
+        "",
         *_verdict(impact),
         *_changed(impact),
         *_transitions(t),

@@ -15,6 +15,7 @@ from app.impact.probes import Probe, larger_discount, probes_for
 from app.impact.replay import Period, decide_both, input_validator, replay
 from app.impact.sources import PolicyTree
 from app.impact.tally import Tally
+from app.policy.bundle import policy_revision
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,14 @@ async def _discount_pairs(tally: Tally, candidate: ReplayOpa, sample: list[tuple
 
 
 async def run_impact(
-    *, opa: Path, engine: AsyncEngine, base: PolicyTree, candidate: PolicyTree, period: Period, batch: int = 1000
+    *,
+    opa: Path,
+    engine: AsyncEngine,
+    base: PolicyTree,
+    candidate: PolicyTree,
+    period: Period,
+    batch: int = 1000,
+    reuse_logged: bool = True,
 ) -> Impact:
     impact = Impact(
         base=base,
@@ -102,6 +110,7 @@ async def run_impact(
             candidate=candidate_opa,
             validator=input_validator(candidate.input_schema),
             tally=impact.tally,
+            base_revision=policy_revision(base.policy_dir) if reuse_logged else None,
             batch=batch,
         )
         impact.replay_seconds = time.perf_counter() - started

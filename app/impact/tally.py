@@ -38,6 +38,7 @@ class Tally:
     costed_offer_types: frozenset[str]
     logged: int = 0
     replayed: int = 0
+    base_from_log: int = 0  # base decisions read from the log (decided by the base's very files)
     first_time: datetime | None = None
     last_time: datetime | None = None
     refused: int = 0

@@ -29,6 +29,8 @@ START = datetime(2026, 9, 1, tzinfo=UTC)
 SAVED_CASE = "case-credit-4.0"
 LOST_CASE = "case-credit-4.8"
 REFUSED_ID = "d-refused"
+# A release whose files are not the base's: every input is decided again under the base.
+OTHER_REVISION = "2026-10-older@sha256-0000000000000000"
 
 
 def credit_case(share: float) -> dict[str, Any]:
@@ -63,7 +65,9 @@ def fixture_inputs() -> list[tuple[str, dict[str, Any]]]:
     return cases
 
 
-def _decision_row(n: int, case_id: str, policy_input: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
+def _decision_row(
+    n: int, case_id: str, policy_input: dict[str, Any], decision: dict[str, Any], revision: str
+) -> dict[str, Any]:
     at = START + timedelta(days=2 * n)
     return {
         "id": f"d-{case_id}",
@@ -75,7 +79,7 @@ def _decision_row(n: int, case_id: str, policy_input: dict[str, Any], decision: 
         "payload_sha256": f"{n:064x}",
         "policy_input": policy_input,
         "decision": decision,
-        "policy_revision": "fixture@sha256-0",
+        "policy_revision": revision,
         "opa_decision_id": None,
         "decision_time": at,
         "recorded_at": at,
@@ -135,10 +139,10 @@ def _case_rows(case_id: str, at: datetime, *, saved: bool) -> tuple[dict[str, An
     return case, facts
 
 
-def seed_fixture_log(database_url: str, opa: Path) -> list[tuple[str, dict[str, Any]]]:
-    """Write the fixture log into a migrated database; return the (case id, input) pairs it holds."""
+def seed_fixture_log(database_url: str, opa: Path, revision: str = OTHER_REVISION) -> list[tuple[str, dict[str, Any]]]:
+    """Write the fixture log into a migrated database, as decided under revision; return its (case id, input)."""
     inputs = fixture_inputs()
-    rows = [_decision_row(n, case_id, pi, decide(opa, pi)) for n, (case_id, pi) in enumerate(inputs)]
+    rows = [_decision_row(n, case_id, pi, decide(opa, pi), revision) for n, (case_id, pi) in enumerate(inputs)]
     # Logged by a service older than the account history: the candidate's schema requires it.
     refused = {**rows[0], "id": REFUSED_ID, "event_id": "evt-refused", "case_id": None}
     refused["policy_input"] = {k: v for k, v in rows[0]["policy_input"].items() if k != "history"}

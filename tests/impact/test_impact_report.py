@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from app.impact.__main__ import LOOSENS, main
+from app.policy.bundle import policy_revision
 from tests.conftest import ROOT
-from tests.impact.fixture_log import CREDIT_SHARES, REFUSED_ID, seed_fixture_log
+from tests.impact.fixture_log import CREDIT_SHARES, OTHER_REVISION, REFUSED_ID, seed_fixture_log
 
 
 def policy_copy(tmp_path: Path, name: str, **changes: Any) -> Path:
@@ -23,6 +24,8 @@ def policy_copy(tmp_path: Path, name: str, **changes: Any) -> Path:
     target = tmp_path / name
     shutil.copytree(ROOT / "policies", target / "policies")
     shutil.copytree(ROOT / "policy_schemas", target / "policy_schemas")
+    if not changes:
+        return target  # byte for byte: the same content revision as policies/
     config_path = target / "policies" / "retention" / "config" / "data.json"
     config = json.loads(config_path.read_text())
     for dotted, value in changes.items():
@@ -60,7 +63,13 @@ def row(text: str, first_cell: str) -> list[str]:
     raise AssertionError(f"no row {first_cell!r} in:\n{text}")
 
 
-def test_finance_threshold_5_to_3(tmp_path: Path, database_url: str, fixture_log: list[tuple[str, Any]]) -> None:
+@pytest.mark.parametrize("logged_under", ["another release", "the base's files"])
+def test_finance_threshold_5_to_3(tmp_path: Path, database_url: str, opa_binary: Path, logged_under: str) -> None:
+    # Logged under the base's own files, the base's decisions are read from the log, not decided again:
+    # the report must be the same either way.
+    same = logged_under == "the base's files"
+    revision = f"2026-11-current@{policy_revision(ROOT / 'policies')}" if same else OTHER_REVISION
+    seed_fixture_log(database_url, opa_binary, revision)
     gains_finance = [s for s in CREDIT_SHARES if 3 < s <= 5]
     assert gains_finance == [3.2, 4.0, 4.8, 5.0]  # the fixture covers the band, and both edges around it
     candidate = policy_copy(tmp_path, "candidate", credit__finance_over_pct=3)
@@ -68,6 +77,8 @@ def test_finance_threshold_5_to_3(tmp_path: Path, database_url: str, fixture_log
     status, report = run_report(tmp_path, database_url, candidate)
 
     assert status == 0, report  # a tighter threshold loosens nothing
+    reused = "16" if same else "0"
+    assert f"Base decisions read from the log (decided by the base's very files): {reused};" in report
     assert "loosens nothing" in report
     # 1. The change, by key path, with its METADATA title.
     assert row(section(report, 1), "`credit.finance_over_pct`")[1:] == [
