@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="decide every input under the base, also those the log holds a decision of the base's files for",
     )
+    parser.add_argument(
+        "--shadow",
+        action="store_true",
+        help="compare the live decisions with those the shadow release made (SHADOW_RELEASE) instead of replaying;"
+        " --candidate is then that release (its .tar.gz, a ref or a directory) for the changes and probes",
+    )
     parser.add_argument("--stats", action="store_true", help="print the replay's rate and peak memory as JSON (stderr)")
     return parser
 
@@ -59,6 +65,7 @@ async def _run(args: argparse.Namespace) -> Impact:
             period=Period(args.start, args.end),
             batch=args.batch,
             reuse_logged=not args.decide_base,
+            shadow=args.shadow,
         )
     finally:
         await engine.dispose()

@@ -21,6 +21,7 @@ from app.decisions.models import Decision
 from app.impact.opa import ReplayOpa
 from app.impact.tally import Tally
 from app.programme.models import CaseFacts
+from app.shadow.models import ShadowDecision
 
 # Inputs per OPA request: large enough that HTTP and JSON framing are a small share of the work.
 REQUEST_BATCH: Final = 250
@@ -35,6 +36,7 @@ class LoggedInput:
     policy_input: dict[str, Any]
     revision: str
     decision: dict[str, Any]
+    shadow: dict[str, Any] | None = None  # the shadow release's decision, in --shadow mode
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,10 @@ def refusal(validator: Validator, policy_input: dict[str, Any]) -> str | None:
     return "refused"
 
 
-async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> AsyncIterator[list[LoggedInput]]:
-    """The logged inputs in decision order, one keyset page at a time."""
+async def stream_inputs(
+    engine: AsyncEngine, period: Period, *, batch: int, shadow: bool = False
+) -> AsyncIterator[list[LoggedInput]]:
+    """The logged inputs in decision order, one keyset page at a time (with shadow: those with a shadow decision)."""
     columns = (
         Decision.id,
         Decision.case_id,
@@ -74,6 +78,10 @@ async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> A
     after: tuple[datetime, str] | None = None
     while True:
         query = select(*columns).order_by(Decision.decision_time, Decision.id).limit(batch)
+        if shadow:
+            query = query.join(ShadowDecision, ShadowDecision.decision_id == Decision.id).add_columns(
+                ShadowDecision.decision.label("shadow")
+            )
         if period.start is not None:
             query = query.where(Decision.decision_time >= period.start)
         if period.end is not None:
@@ -90,7 +98,16 @@ async def stream_inputs(engine: AsyncEngine, period: Period, *, batch: int) -> A
         if not rows:
             return
         yield [
-            LoggedInput(r.id, r.case_id, r.decision_time, r.policy_input, r.policy_revision, r.decision) for r in rows
+            LoggedInput(
+                r.id,
+                r.case_id,
+                r.decision_time,
+                r.policy_input,
+                r.policy_revision,
+                r.decision,
+                r.shadow if shadow else None,
+            )
+            for r in rows
         ]
         after = (rows[-1].decision_time, rows[-1].id)
 
@@ -129,7 +146,11 @@ async def _base_and_candidate(
     base: ReplayOpa, candidate: ReplayOpa, readable: list[LoggedInput], base_revision: str | None, tally: Tally
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Both policies' decisions; the base's read from the log where the log was decided by the base's very
-    files (same content hash): the policy never reads the clock, so the same input gets the same decision."""
+    files (same content hash): the policy never reads the clock, so the same input gets the same decision.
+    In shadow mode both come from the database: the live decision and the shadow release's."""
+    if readable and readable[0].shadow is not None:
+        tally.base_from_log += len(readable)
+        return [reduced(r.decision) for r in readable], [reduced(r.shadow or {}) for r in readable]
     logged = [
         r.decision if base_revision is not None and content_revision(r.revision) == base_revision else None
         for r in readable
@@ -173,17 +194,19 @@ async def replay(
     tally: Tally,
     base_revision: str | None,
     batch: int = 1000,
+    shadow: bool = False,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Replay the log into tally; return a sample of routed discount inputs for the discount-pair invariant.
 
     base_revision: the base policy's content hash, whose logged decisions are read instead of decided
-    again (None: decide every input under the base too).
+    again (None: decide every input under the base too). shadow: replay only the decisions the shadow
+    release decided (app.shadow), comparing the live decision with the shadow's, no OPA involved.
     """
     queue: asyncio.Queue[list[LoggedInput] | None] = asyncio.Queue(maxsize=2)
 
     async def produce() -> None:
         try:
-            async for page in stream_inputs(engine, period, batch=batch):
+            async for page in stream_inputs(engine, period, batch=batch, shadow=shadow):
                 await queue.put(page)
         finally:
             await queue.put(None)

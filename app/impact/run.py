@@ -88,6 +88,7 @@ async def run_impact(
     period: Period,
     batch: int = 1000,
     reuse_logged: bool = True,
+    shadow: bool = False,
 ) -> Impact:
     impact = Impact(
         base=base,
@@ -112,6 +113,7 @@ async def run_impact(
             tally=impact.tally,
             base_revision=policy_revision(base.policy_dir) if reuse_logged else None,
             batch=batch,
+            shadow=shadow,
         )
         impact.replay_seconds = time.perf_counter() - started
         await _discount_pairs(impact.tally, candidate_opa, sample)

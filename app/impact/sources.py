@@ -1,5 +1,6 @@
 """A policy version to replay: a directory, or a git ref whose policies/ and policy_schemas/ are extracted."""
 
+import json
 import shutil
 import subprocess
 import tarfile
@@ -64,6 +65,19 @@ def _from_git(spec: str, *, repo: Path, into: Path) -> PolicyTree:
     return _tree_at(spec, into)
 
 
+def _unbundle(into: Path) -> None:
+    """Lay a built bundle out as the policies/ tree: `opa build` merges every data file into one root
+    data.json, so the config goes back to retention/config/data.json; the signatures are not policy."""
+    merged = into / "data.json"
+    if merged.is_file():
+        config = json.loads(merged.read_text(encoding="utf-8"))["retention"]["config"]
+        target = into / "retention" / "config" / "data.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        merged.unlink()
+    (into / ".signatures.json").unlink(missing_ok=True)
+
+
 class PolicySources:
     """Materializes policy versions; close() removes the extracted git trees."""
 
@@ -75,6 +89,14 @@ class PolicySources:
         path = Path(spec)
         if path.is_dir():
             return _from_directory(spec, path.resolve())
+        if path.is_file() and path.name.endswith(".tar.gz"):
+            # A release bundle (var/releases/<name>.tar.gz): its policy files, without an input schema.
+            into = Path(tempfile.mkdtemp(prefix="impact-release-"))
+            self._temp.append(into)
+            with tarfile.open(path) as tar:
+                tar.extractall(into, filter="data")
+            _unbundle(into)
+            return PolicyTree(label=spec, policy_dir=into, input_schema=None)
         into = Path(tempfile.mkdtemp(prefix="impact-policy-"))
         self._temp.append(into)
         return _from_git(spec, repo=self._repo, into=into)
