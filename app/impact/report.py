@@ -141,9 +141,13 @@ def _invariants(impact: Impact) -> list[str]:
     return [*lines, ""]
 
 
-def _refused(t: Tally) -> list[str]:
+def _refused(impact: Impact) -> list[str]:
+    t = impact.tally
     lines = ["## 7. Not replayable", ""]
-    lines.append(f"{t.refused} logged inputs are refused by the candidate's input schema (never guessed).")
+    if impact.candidate.input_schema is None:
+        lines.append("The candidate has no input schema (policy_schemas/input.schema.json): inputs were not checked.")
+    else:
+        lines.append(f"{t.refused} logged inputs are refused by the candidate's input schema (never guessed).")
     if t.undecided:
         lines.append(f"{t.undecided} replayed inputs got no decision from one of the policies.")
     lines.append("")
@@ -172,6 +176,19 @@ def _verdict(impact: Impact) -> list[str]:
     return [*lines, ""]
 
 
+def _provenance(impact: Impact) -> str:
+    t = impact.tally
+    if impact.shadow:
+        return (
+            f"Shadow mode: {t.replayed} live decisions compared with the decisions the shadow release made for "
+            "them on live traffic (nothing replayed; the live side is whatever release was live then)."
+        )
+    return (
+        f"Base decisions read from the log (decided by the base's very files): {t.base_from_log}; "
+        f"decided again under the base: {t.replayed - t.base_from_log}."
+    )
+
+
 def render(impact: Impact) -> str:
     t = impact.tally
     period = f"{t.first_time:%Y-%m-%d} to {t.last_time:%Y-%m-%d}" if t.first_time and t.last_time else "no decisions"
@@ -183,8 +200,7 @@ def render(impact: Impact) -> str:
         f"{t.logged} logged decisions ({period}); {t.replayed} replayed under both policies, {t.refused} not "
         f"replayable; {changed} change outcome and {sum(t.chains.values())} change approval chain.",
         "",
-        f"Base decisions read from the log (decided by the base's very files): {t.base_from_log}; "
-        f"decided again under the base: {t.replayed - t.base_from_log}.",
+        _provenance(impact),
         "",
         *_verdict(impact),
         *_changed(impact),
@@ -193,6 +209,6 @@ def render(impact: Impact) -> str:
         *_examples(t),
         *_probes(impact),
         *_invariants(impact),
-        *_refused(t),
+        *_refused(impact),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -37,6 +37,7 @@ class Impact:
     probe_tally: Tally
     probes: dict[str, list[ProbeResult]] = field(default_factory=dict)
     unprobed: list[str] = field(default_factory=list)
+    shadow: bool = False  # compared with stored shadow decisions instead of replayed
     replay_seconds: float = 0.0
     opa_peak_rss_bytes: list[int | None] = field(default_factory=list)
 
@@ -98,6 +99,7 @@ async def run_impact(
         rules=rule_changes(opa=opa, base=base, candidate=candidate),
         tally=_new_tally(candidate),
         probe_tally=_new_tally(candidate),
+        shadow=shadow,
     )
     async with (
         ReplayOpa(binary=opa, policy_dir=base.policy_dir) as base_opa,

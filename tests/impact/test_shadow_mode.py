@@ -93,5 +93,6 @@ def test_the_shadow_release_decides_beside_the_live_one_and_the_report_is_made_f
     report = out.read_text()
     assert status == 0, report
     assert row(report, "account_owner ⇒ account_owner → finance")[1] == "1"
-    assert "Base decisions read from the log (decided by the base's very files): 1;" in report
+    assert "Shadow mode: 1 live decisions compared with the decisions the shadow release made" in report
+    assert "The candidate has no input schema" in report
     assert row(report, "`credit.finance_over_pct`")[2] == "`5` → `3`"
