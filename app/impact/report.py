@@ -121,24 +121,24 @@ def _probes(impact: Impact) -> list[str]:
 
 def _invariants(impact: Impact) -> list[str]:
     t, p = impact.tally, impact.probe_tally
-    names = [
-        "costed offer routed without the account owner",
-        "routed with violations",
-        "a larger discount got a shorter chain",
-    ]
+    # The invariant as stated, and the prefix of the breaks Tally records against it.
+    names = {
+        "no costed offer routes without the account owner": "costed offer routed without the account owner",
+        "nothing routes with a violation": "routed with violations",
+        "a larger discount never gets a shorter chain": "a larger discount got a shorter chain",
+    }
     checked = (
         f"{t.invariant_checked['routed']} routed replayed decisions, {p.invariant_checked['routed']} routed probes, "
         f"{t.invariant_checked['discount pairs'] + p.invariant_checked['discount pairs']} routed discount pairs"
     )
     lines = ["## 6. Invariants checked on the candidate", "", f"Checked over {checked}.", ""]
     rows = []
-    for name in names:
-        breaks = sum(n for k, n in (t.invariant_breaks + p.invariant_breaks).items() if k.startswith(name))
-        rows.append([name, "holds" if breaks == 0 else f"**broken {breaks}×**"])
+    for stated, broken in names.items():
+        breaks = sum(n for k, n in (t.invariant_breaks + p.invariant_breaks).items() if k.startswith(broken))
+        rows.append([stated, "holds" if breaks == 0 else f"**broken {breaks}×**"])
     lines += _table(["invariant", "result"], rows)
-    for name, subject in (t.invariant_listed + p.invariant_listed)[:LISTED_LIMIT]:
-        lines.append(f"- {name}: `{subject}`")
-    return [*lines, ""]
+    listed = [f"- {name}: `{subject}`" for name, subject in (t.invariant_listed + p.invariant_listed)[:LISTED_LIMIT]]
+    return [*lines, *listed, ""] if listed else lines
 
 
 def _refused(impact: Impact) -> list[str]:

@@ -141,3 +141,22 @@ def test_a_loosening_change_exits_non_zero(
 
     assert status == LOOSENS
     assert "LOOSENS" in report
+
+
+def test_a_candidate_that_routes_past_violations_breaks_the_invariant_and_loosens(
+    tmp_path: Path, database_url: str, fixture_log: list[tuple[str, Any]]
+) -> None:
+    candidate = policy_copy(tmp_path, "candidate")
+    rego = candidate / "policies" / "retention" / "decision.rego"
+    decline = '} else := "decline" if {\n\tcount(_violations) > 0\n}'
+    assert decline in rego.read_text()
+    rego.write_text(rego.read_text().replace(decline, "}"))
+
+    status, report = run_report(tmp_path, database_url, candidate)
+
+    assert status == LOOSENS
+    assert row(section(report, 1), "changed")[1] == "Outcome"
+    # The fixture's declined cases (a credit of 26% of ARR, a 35% discount) now route, with their violations.
+    assert row(section(report, 2), "decline → route")[1] == "2"
+    assert row(section(report, 6), "nothing routes with a violation")[1].startswith("**broken")
+    assert row(section(report, 6), "no costed offer routes without the account owner")[1] == "holds"
