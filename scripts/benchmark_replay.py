@@ -115,9 +115,12 @@ def replay_table(figures: dict[str, Any], verdict: Callable[[bool | None], str])
         at_goal = REPLAY_GOAL_ROWS / f["per_second"] if f["per_second"] else None
         ok = None if at_goal is None else at_goal < REPLAY_GOAL_SECONDS
         opa = "/".join(f"{(b or 0) / 2**20:.0f}" for b in f["opa_peak_rss_bytes"])
+        # CPU of the whole command (probes and start-up included) per logged decision: where the time goes.
+        opa_ms = sum(c or 0 for c in f["opa_cpu_seconds"]) * 1000 / max(f["logged"], 1)
+        python_ms = f["cpu_seconds"] * 1000 / max(f["logged"], 1)
         out.append(
             f"  {label:<24}{f['per_second']:>8,.0f} decisions/s, replay {seconds:.1f} s "
-            f"(wall {f['wall_seconds']:.1f} s); "
+            f"(wall {f['wall_seconds']:.1f} s); CPU ms/decision: OPAs {opa_ms:.2f}, command {python_ms:.2f}; "
             f"peak RSS {f['peak_rss_bytes'] / 2**20:.0f} MiB, OPAs {opa} MiB; "
             f"100,000 in < 60 s: {verdict(ok)}"
         )

@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             "per_second": t.logged / impact.replay_seconds if impact.replay_seconds else None,
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             "opa_peak_rss_bytes": impact.opa_peak_rss_bytes,
+            "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+            "opa_cpu_seconds": impact.opa_cpu_seconds,
         }
         print(json.dumps(stats), file=sys.stderr)
     return LOOSENS if impact.loosens else 0

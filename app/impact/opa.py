@@ -7,6 +7,7 @@ is paid once per batch, not once per decision.
 
 import asyncio
 import contextlib
+import os
 import socket
 import time
 from pathlib import Path
@@ -45,6 +46,15 @@ def _peak_rss(pid: int) -> int | None:
     return None
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of the process (Linux /proc/<pid>/stat), for the benchmark's CPU split."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class ReplayOpa:
     """`opa run --server` on loopback with a policy directory and the wrapper; a context manager."""
 
@@ -57,6 +67,7 @@ class ReplayOpa:
         # Bounded: more requests in flight than OPA has cores only queue inside OPA and hold memory.
         self._slots = asyncio.Semaphore(concurrency)
         self.peak_rss_bytes: int | None = None
+        self.cpu_seconds: float | None = None
 
     @property
     def url(self) -> str:
@@ -122,6 +133,7 @@ class ReplayOpa:
             await self._http.close()
         if self._process is not None and self._process.returncode is None:
             self.peak_rss_bytes = _peak_rss(self._process.pid)
+            self.cpu_seconds = _cpu_seconds(self._process.pid)
             self._process.terminate()
             try:
                 await asyncio.wait_for(self._process.wait(), timeout=5)

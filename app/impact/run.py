@@ -40,6 +40,7 @@ class Impact:
     shadow: bool = False  # compared with stored shadow decisions instead of replayed
     replay_seconds: float = 0.0
     opa_peak_rss_bytes: list[int | None] = field(default_factory=list)
+    opa_cpu_seconds: list[float | None] = field(default_factory=list)
 
     @property
     def loosens(self) -> bool:
@@ -121,4 +122,5 @@ async def run_impact(
         await _discount_pairs(impact.tally, candidate_opa, sample)
         await _probe(impact, base_opa, candidate_opa)
     impact.opa_peak_rss_bytes = [base_opa.peak_rss_bytes, candidate_opa.peak_rss_bytes]
+    impact.opa_cpu_seconds = [base_opa.cpu_seconds, candidate_opa.cpu_seconds]
     return impact
