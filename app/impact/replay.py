@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import jsonschema_rs
 from jsonschema_rs import Validator
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.decisions.models import Decision
@@ -172,7 +172,7 @@ async def _join_outcomes(engine: AsyncEngine, tally: Tally, case_ids: set[str], 
         return
     seen.update(fresh)
     query = select(CaseFacts.case_id, CaseFacts.saved, CaseFacts.lost_at, CaseFacts.regretted).where(
-        tuple_(CaseFacts.case_id).in_([(c,) for c in fresh])
+        CaseFacts.case_id.in_(sorted(fresh))
     )
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
