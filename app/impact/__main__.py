@@ -6,6 +6,7 @@ base paused or declined, or drops an approver role from a chain), 2 on a usage o
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import resource
 import sys
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.impact", description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, help="git ref or directory of the current policy")
     parser.add_argument("--candidate", default=str(PROJECT_ROOT), help="git ref or directory of the proposed policy")
+    parser.add_argument("--candidate-label", help="how the report names the candidate (default: --candidate)")
     parser.add_argument("--database-url", help="decision log to replay (default: the DATABASE_URL setting)")
     parser.add_argument("--from", dest="start", type=_moment, help="replay decisions at or after this time")
     parser.add_argument("--to", dest="end", type=_moment, help="replay decisions before this time")
@@ -61,7 +63,9 @@ async def _run(args: argparse.Namespace) -> Impact:
             opa=settings.opa_binary,
             engine=engine,
             base=sources.resolve(args.base),
-            candidate=sources.resolve(args.candidate),
+            candidate=dataclasses.replace(
+                sources.resolve(args.candidate), label=args.candidate_label or args.candidate
+            ),
             period=Period(args.start, args.end),
             batch=args.batch,
             reuse_logged=not args.decide_base,
