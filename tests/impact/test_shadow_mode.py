@@ -96,3 +96,20 @@ def test_the_shadow_release_decides_beside_the_live_one_and_the_report_is_made_f
     assert "Shadow mode: 1 live decisions compared with the decisions the shadow release made" in report
     assert "The candidate has no input schema" in report
     assert row(report, "`credit.finance_over_pct`")[2] == "`5` → `3`"
+
+
+def test_a_shadow_that_cannot_start_leaves_the_service_deciding(
+    settings: Settings, clock: FixedClock, database_url: str, service_token: str, tmp_path: Path
+) -> None:
+    missing = settings.model_copy(update={"shadow_release": "never-built", "release_dir": tmp_path / "releases"})
+
+    with serve(create_app(settings=missing, clock=clock)) as url:
+        answer = httpx.post(
+            f"{url}/v1/save-cases",
+            json=load_example("service-recovery"),
+            headers={"Authorization": f"Bearer {service_token}"},
+            timeout=10,
+        )
+
+    assert answer.status_code == 201, answer.text
+    assert _shadow_rows(database_url) == []
