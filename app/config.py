@@ -63,6 +63,21 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
         description="Name of the verification key in OPA's configuration (keys.<id>, bundles.*.signing.keyid).",
     )
+    shadow_release: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description=(
+            "Shadow mode: a release in RELEASE_DIR that decides beside the live policy on live traffic, after "
+            "each response, without changing any answer; its decisions are stored for the impact report."
+        ),
+    )
+    shadow_max_pending: int = Field(
+        default=64, ge=1, description="Shadow evaluations waiting or running at most; beyond it they are dropped."
+    )
+    shadow_timeout_seconds: float = Field(default=2.0, gt=0, description="Timeout of one shadow evaluation.")
+    shadow_flush_seconds: float = Field(
+        default=1.0, gt=0, description="Shadow decisions are written in one transaction this often."
+    )
     bundle_polling_min_delay_seconds: int = Field(
         default=2,
         ge=1,

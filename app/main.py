@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import approvals, decisions, health, outcomes, people, policy, programme, save_cases, tokens
@@ -27,8 +28,24 @@ from app.notifications import sender
 from app.observability import configure_logging
 from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
+from app.shadow.service import ShadowEvaluator
 
 logger = logging.getLogger(__name__)
+
+
+async def _start_shadow(
+    settings: Settings, factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> ShadowEvaluator | None:
+    """The shadow evaluator when SHADOW_RELEASE is set; a shadow that cannot start is logged, never fatal."""
+    if settings.shadow_release is None:
+        return None
+    shadow = ShadowEvaluator(settings=settings, factory=factory, clock=clock)
+    try:
+        await shadow.start()
+    except (RuntimeError, OSError) as exc:
+        logger.error("shadow mode off: %s", exc)
+        return None
+    return shadow
 
 
 @asynccontextmanager
@@ -52,6 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     await policy_client.open()
     app.state.policy = policy_client
+    app.state.shadow = await _start_shadow(settings, app.state.session_factory, app.state.clock)
     clock: Clock = app.state.clock
     if settings.seed_directory_file:
         added = await load_seed(factory=app.state.session_factory, path=settings.seed_directory_file, now=clock.now())
@@ -89,6 +107,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await job.stop()
         await http.aclose()
         await policy_client.close()
+        if app.state.shadow is not None:
+            await app.state.shadow.stop()
         if embedded:
             await embedded.stop()
         await engine.dispose()

@@ -18,6 +18,9 @@ Starts one standalone OPA (the policies bundle; or uses --opa-url) and then, pha
            SQLite and PostgreSQL, in process, one read session per call: no filter, a 3-month period,
            one segment, one reason class with one offer type, one policy revision; the first call and
            the median and max of --programme-runs (5) more per query (PostgreSQL gets VACUUM ANALYZE too).
+  replay   the impact report (python -m app.impact) over --replay-rows (100,000) seeded logged decisions:
+           decisions per second and peak RSS, with both policies deciding and with the base's decisions
+           read from the log (scripts/benchmark_replay.py).
 
 Prints one table with the goals (met / not met); asserts nothing. Each phase stops what it started
 and removes its temporary directory, also when it fails (the next phase still runs; the exit status
@@ -26,6 +29,7 @@ is 1). The default run takes about 25 minutes on two cores (the programme phases
 
     .venv/bin/python scripts/benchmark.py [--quick] [--requests 2000 --concurrency 8 --json]
     .venv/bin/python scripts/benchmark.py --only programme-sqlite,programme-postgres [--quick]
+    .venv/bin/python scripts/benchmark.py --only replay [--replay-rows 100000]
 """
 
 import argparse
@@ -55,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmark_programme import PROGRAMME_TABLES, programme_figures, seed_programme  # noqa: E402
+from benchmark_replay import replay_figures, replay_table  # noqa: E402
 from benchmark_support import (  # noqa: E402
     PYTHON,
     Process,
@@ -80,6 +85,7 @@ PHASES = (
     "pages-postgres",
     "programme-sqlite",
     "programme-postgres",
+    "replay",
 )
 PG_WORKERS = (1, 2, 4)
 
@@ -109,6 +115,7 @@ class Results:
     memory: dict[str, Any] | None = None
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     programme: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replay: dict[str, Any] | None = None
     failures: list[str] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)  # 1-minute load average as each phase ended
 
@@ -529,6 +536,9 @@ def run(args: argparse.Namespace, opa_url: str, opa: Process | None) -> Results:
             throwaway_postgres() as database_url,
         ):
             _programme(args, results, key="PostgreSQL", database_url=database_url, workdir=workdir)
+    if "replay" in phases:
+        with _phase(results, "replay"), _tempdir("save-offers-bench-") as workdir:
+            results.replay = replay_figures(args.replay_rows, workdir, _log)
     return results
 
 
@@ -706,6 +716,8 @@ def table(args: argparse.Namespace, results: Results, info: dict[str, Any]) -> s
         out += ["", *_pages_table(args, results)]
     if results.programme:
         out += ["", *_programme_table(args, results)]
+    if results.replay:
+        out += ["", *replay_table(results.replay, _verdict)]
     if results.load:
         out += [
             "",
@@ -742,6 +754,9 @@ def main() -> int:
         "--programme-runs", type=int, help="measured calls per programme query, after the first (5; quick 3)"
     )
     parser.add_argument(
+        "--replay-rows", type=int, help="logged decisions seeded for the impact replay (100,000; quick 5,000)"
+    )
+    parser.add_argument(
         "--only",
         type=lambda s: [p.strip() for p in s.split(",") if p.strip()],
         default=None,
@@ -772,6 +787,7 @@ def main() -> int:
         ("programme_cases", 1_000_000, 50_000),
         ("programme_events", 300_000, 15_000),
         ("programme_runs", 5, 3),
+        ("replay_rows", 100_000, 5_000),
     ):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
@@ -809,6 +825,7 @@ def main() -> int:
                     "memory": results.memory,
                     "pages": results.pages,
                     "programme": results.programme,
+                    "replay": results.replay,
                     "failures": results.failures,
                     "load_average_by_phase": results.load,
                     "concurrency": args.concurrency,

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
 from app.api.deps import (
     ClockDep,
@@ -29,6 +29,19 @@ _REPLAY_DECIDE: dict[int | str, dict[str, Any]] = {
 _REPLAY_REVISION: dict[int | str, dict[str, Any]] = {
     200: {"model": DecisionRead, "description": "A repeated revision: the stored decision."}
 }
+
+
+def shadow_after_response(request: Request, background: BackgroundTasks, decision: Decision, *, replay: bool) -> None:
+    """In shadow mode, have the shadow release decide the same input once the response is sent (app.shadow)."""
+    shadow = getattr(request.app.state, "shadow", None)
+    if shadow is None or replay:
+        return
+
+    async def submit() -> None:
+        # Async, so Starlette runs it on the event loop after the response, where submit() schedules its task.
+        shadow.submit(decision.id, decision.policy_input)
+
+    background.add_task(submit)
 
 
 def decision_response(decision: Decision, *, replay: bool, response: Response) -> DecisionRead:
@@ -68,6 +81,7 @@ async def decide_save_case(
     policy: PolicyDep,
     clock: ClockDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> DecisionRead:
     """Decide a save case reported by a CRM webhook and open its save case.
 
@@ -82,6 +96,7 @@ async def decide_save_case(
         principal=principal,
         crm_url=settings.crm_notify_url,
     )
+    shadow_after_response(request, background, result.decision, replay=result.replay)
     return decision_response(result.decision, replay=result.replay, response=response)
 
 
@@ -128,6 +143,7 @@ async def revise_save_case(
     policy: PolicyDep,
     clock: ClockDep,
     settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> DecisionRead:
     """Resubmit a paused, declined or returned case with revised evidence or offer; it is decided again.
 
@@ -143,4 +159,5 @@ async def revise_save_case(
         principal=principal,
         crm_url=settings.crm_notify_url,
     )
+    shadow_after_response(request, background, result.decision, replay=result.replay)
     return decision_response(result.decision, replay=result.replay, response=response)

@@ -12,7 +12,8 @@ import app.directory.models
 import app.notifications.models
 import app.outcomes.models
 import app.programme.models
-import app.releases.models  # noqa: F401
+import app.releases.models
+import app.shadow.models  # noqa: F401
 from app.config import get_settings
 from app.database import Base, sync_url
 

@@ -1,0 +1,142 @@
+"""One real OPA per policy version, deciding batches of inputs over a keep-alive HTTP session.
+
+The wrapper module (wrapper.rego) maps a list of inputs through data.retention.decision with
+`with input as item`, so one request decides a whole batch: the per-request HTTP and JSON overhead
+is paid once per batch, not once per decision.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+
+WRAPPER = Path(__file__).with_name("wrapper.rego")
+START_TIMEOUT_SECONDS = 30.0
+UNDECIDED: dict[str, Any] = {
+    "outcome": "undecided",
+    "chain": [],
+    "tier": None,
+    "escalation": None,
+    "violations": [],
+    "rules": [],
+}
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _peak_rss(pid: int) -> int | None:
+    """The process's peak resident memory (VmHWM, Linux), for the benchmark; None where /proc has none."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """utime + stime of the process (Linux /proc/<pid>/stat), for the benchmark's CPU split."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class ReplayOpa:
+    """`opa run --server` on loopback with a policy directory and the wrapper; a context manager."""
+
+    def __init__(self, *, binary: Path, policy_dir: Path, concurrency: int = 2) -> None:
+        self._binary = binary
+        self._policy_dir = policy_dir
+        self._port = _free_loopback_port()
+        self._process: asyncio.subprocess.Process | None = None
+        self._http: aiohttp.ClientSession | None = None
+        # Bounded: more requests in flight than OPA has cores only queue inside OPA and hold memory.
+        self._slots = asyncio.Semaphore(concurrency)
+        self.peak_rss_bytes: int | None = None
+        self.cpu_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    async def __aenter__(self) -> Self:
+        self._process = await asyncio.create_subprocess_exec(
+            str(self._binary),
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{self._port}",
+            "--log-level",
+            "error",
+            str(self._policy_dir),
+            str(WRAPPER),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        self._http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=8), timeout=aiohttp.ClientTimeout(total=300)
+        )
+        await self._wait_healthy()
+        return self
+
+    async def _wait_healthy(self) -> None:
+        assert self._process is not None and self._http is not None
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while True:
+            if self._process.returncode is not None:
+                errors = b"" if self._process.stderr is None else await self._process.stderr.read()
+                raise RuntimeError(f"OPA on {self._policy_dir} exited: {errors.decode(errors='replace')[-2000:]}")
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with self._http.get(f"{self.url}/health") as response:
+                    if response.status == 200:
+                        return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"OPA on {self._policy_dir} not healthy within {START_TIMEOUT_SECONDS}s")
+            await asyncio.sleep(0.05)
+
+    async def decide(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The policy's (reduced) decision for each input, in order (UNDECIDED where it has none)."""
+        assert self._http is not None
+        if not inputs:
+            return []
+        async with (
+            self._slots,
+            self._http.post(f"{self.url}/v1/data/impact/results", json={"input": {"items": inputs}}) as response,
+        ):
+            body = await response.json()
+            if response.status != 200 or "result" not in body:
+                raise RuntimeError(f"OPA on {self._policy_dir} answered {response.status}: {body}")
+        # An input the policy has no decision for is absent from the list: it is reported as undecided.
+        results: list[dict[str, Any]] = [UNDECIDED] * len(inputs)
+        for result in body["result"]:
+            results[result["i"]] = result
+        return results
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._http is not None:
+            await self._http.close()
+        if self._process is not None and self._process.returncode is None:
+            self.peak_rss_bytes = _peak_rss(self._process.pid)
+            self.cpu_seconds = _cpu_seconds(self._process.pid)
+            self._process.terminate()
+            try:
+                await asyncio.wait_for(self._process.wait(), timeout=5)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.wait()
