@@ -155,7 +155,7 @@ async def start(
     """Turn a decision's outcome into the case's status and its first tasks."""
     outcome = decision.decision["outcome"]
     case.current_decision_id = decision.id
-    await facts.record_decision(session, case=case, decision=decision)
+    await facts.record_decision(session, case=case, decision=decision, first=initial)
     case.updated_at = now
     case.hold_reason = None
     if not await assignment.is_active_person(session, person_id=case.owner_id):

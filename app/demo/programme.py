@@ -40,12 +40,11 @@ from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
 from app.programme import metrics
 from app.programme.schemas import ProgrammeFilter, ProgrammeRead
-from app.vocabulary import DIRECTORY_ONLY_ROLES, OWNER_ROLE, Role
+from app.vocabulary import DIRECTORY_ONLY_ROLES, OWNER_ROLE
 
 DEFAULT_SEED_DIRECTORY = PROJECT_ROOT / "seeds" / "directory.json"
 METRICS_URL = "localhost:8000/v1/metrics/programme"
 # Whom the hint mints a token for: the first role of these someone in the directory holds (all read the metrics).
-_READER_PREFERENCE = tuple(Role(role).value for role in ("executive", "cs_leadership", "finance", "revops"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +71,7 @@ async def _people(db: Database) -> _People:
     owners = [p.id for p in people if OWNER_ROLE in p.roles]
     if not owners:
         raise ServiceError("The directory has no active account owner, so no case could be routed to anyone.")
-    readers = [p.id for role in _READER_PREFERENCE for p in people if role in p.roles]
+    readers = [p.id for role in metrics.READER_ROLES for p in people if role in p.roles]
     readers += [p.id for p in people if p.is_admin]
     return _People(
         owners=owners,

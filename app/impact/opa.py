@@ -8,13 +8,14 @@ is paid once per batch, not once per decision.
 import asyncio
 import contextlib
 import os
-import socket
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
+
+from app.policy.supervisor import free_loopback_port
 
 WRAPPER = Path(__file__).with_name("wrapper.rego")
 START_TIMEOUT_SECONDS = 30.0
@@ -26,13 +27,6 @@ UNDECIDED: dict[str, Any] = {
     "violations": [],
     "rules": [],
 }
-
-
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _peak_rss(pid: int) -> int | None:
@@ -61,7 +55,7 @@ class ReplayOpa:
     def __init__(self, *, binary: Path, policy_dir: Path, concurrency: int = 2) -> None:
         self._binary = binary
         self._policy_dir = policy_dir
-        self._port = _free_loopback_port()
+        self._port = free_loopback_port()
         self._process: asyncio.subprocess.Process | None = None
         self._http: aiohttp.ClientSession | None = None
         # Bounded: more requests in flight than OPA has cores only queue inside OPA and hold memory.

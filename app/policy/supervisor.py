@@ -29,7 +29,8 @@ logger = logging.getLogger("app.opa")
 BUNDLE_NAME = "retention"
 
 
-def _free_loopback_port() -> int:
+def free_loopback_port() -> int:
+    """A loopback TCP port nothing listens on now, for an OPA the service starts."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -65,7 +66,7 @@ class EmbeddedOpa:
         self._binary = settings.opa_binary
         self._start_timeout = settings.opa_start_timeout_seconds
         self._watch_interval = settings.opa_watch_interval_seconds
-        self._port = _free_loopback_port()
+        self._port = free_loopback_port()
         self._process: asyncio.subprocess.Process | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._drain: asyncio.Task[None] | None = None

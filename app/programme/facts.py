@@ -41,27 +41,27 @@ def _apply_decision(facts: CaseFacts, *, decision: Decision) -> None:
         facts.routed_at = decision.decision_time
 
 
-async def _facts(session: AsyncSession, *, case: SaveCase, decision: Decision) -> CaseFacts:
-    """The case's facts row; built from its current decision when missing (a case older than the table)."""
-    facts = await repository.get(session, case_id=case.id)
-    if facts is None:
-        facts = CaseFacts(
-            case=case,
-            case_id=case.id,
-            requested_at=case.created_at,
-            saved=False,
-            confirmed=False,
-            regretted=False,
-        )
-        _apply_decision(facts, decision=decision)
-        repository.add(session, facts)
+def _new_facts(session: AsyncSession, *, case: SaveCase, decision: Decision) -> CaseFacts:
+    facts = CaseFacts(
+        case=case, case_id=case.id, requested_at=case.created_at, saved=False, confirmed=False, regretted=False
+    )
+    _apply_decision(facts, decision=decision)
+    repository.add(session, facts)
     return facts
 
 
-async def record_decision(session: AsyncSession, *, case: SaveCase, decision: Decision) -> None:
-    """A decision became the case's current one (its first, or a revision's)."""
-    facts = await _facts(session, case=case, decision=decision)
-    _apply_decision(facts, decision=decision)
+async def _facts(session: AsyncSession, *, case: SaveCase, decision: Decision) -> CaseFacts:
+    """The case's facts row; built from its current decision when missing (a case older than the table)."""
+    facts = await repository.get(session, case_id=case.id)
+    return facts if facts is not None else _new_facts(session, case=case, decision=decision)
+
+
+async def record_decision(session: AsyncSession, *, case: SaveCase, decision: Decision, first: bool) -> None:
+    """A decision became the case's current one: its first (a new row, nothing to look up), or a revision's."""
+    if first:
+        _new_facts(session, case=case, decision=decision)
+    else:
+        _apply_decision(await _facts(session, case=case, decision=decision), decision=decision)
 
 
 async def record_owner_action(session: AsyncSession, *, case: SaveCase, decision: Decision, at: datetime) -> None:

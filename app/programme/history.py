@@ -8,10 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.policy.schemas import ConcessionsInWindow, DiscountRunning, HistoryFacts
 from app.programme import repository
 from app.programme.facts import given
-from app.programme.rules import RULES
-from app.vocabulary import OfferType
-
-DISCOUNT = OfferType("discount").value
+from app.programme.rules import DISCOUNT, RULES
 
 
 def add_months(start: date, months: int) -> date:

@@ -14,7 +14,11 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.vocabulary import VocabularyError, shipped_config_path
+from app.vocabulary import OfferType, VocabularyError, shipped_config_path
+
+# The offer types the programme counts apart: discount use and cost, credits, discounts that bought a save.
+DISCOUNT: Final = OfferType("discount").value
+SERVICE_CREDIT: Final = OfferType("service_credit").value
 
 _Days = Annotated[int, Field(strict=True, ge=1)]
 

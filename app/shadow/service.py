@@ -10,7 +10,6 @@ most, never once per decision.
 import asyncio
 import contextlib
 import logging
-import socket
 import tempfile
 import time
 from pathlib import Path
@@ -23,17 +22,11 @@ from app.clock import Clock
 from app.config import Settings
 from app.database import session_scope
 from app.policy.keys import verification_key_pem
+from app.policy.supervisor import free_loopback_port
 from app.shadow.models import ShadowDecision
 
 logger = logging.getLogger("app.shadow")
 _START_TIMEOUT_SECONDS = 30.0
-
-
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class ShadowEvaluator:
@@ -46,7 +39,7 @@ class ShadowEvaluator:
         self._bundle = settings.release_dir / f"{settings.shadow_release}.tar.gz"
         self._factory = factory
         self._clock = clock
-        self._port = _free_loopback_port()
+        self._port = free_loopback_port()
         self._process: asyncio.subprocess.Process | None = None
         self._http: aiohttp.ClientSession | None = None
         self._key_dir: tempfile.TemporaryDirectory[str] | None = None
