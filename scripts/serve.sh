@@ -19,6 +19,7 @@ if [[ "${SERVE_IN_IMAGE:-0}" == 1 ]]; then
   bin=""
 else
   scripts/install-tools.sh
+  scripts/install-openssl.sh
   scripts/setup-python.sh
   bin=.venv/bin/
   # Local runs start with the demo directory (seeds/directory.json) so the approval chain has people in it.

@@ -10,6 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/install-tools.sh
 scripts/install-postgres.sh
+scripts/install-openssl.sh
 scripts/setup-python.sh
 scripts/check-policies.sh
 printf '\n== ruff check, ruff format --check\n' >&2
