@@ -77,7 +77,9 @@ async def resolve(*, session: AsyncSession, secret: str, now: datetime, lifetime
     person = await directory_repository.get_person(session, person_id=token.person_id or "")
     if person is None or not person.active:
         raise Unauthenticated("Your account is not active in the directory.")
-    principal = Principal(person_id=person.id, is_admin=person.is_admin, token_id=token.id, token_kind=TokenKind.SESSION)
+    principal = Principal(
+        person_id=person.id, is_admin=person.is_admin, token_id=token.id, token_kind=TokenKind.SESSION
+    )
     return WebSession(principal=principal, expires_at=expires_at)
 
 

@@ -105,7 +105,9 @@ async def act_on_task(
         )
     except Conflict as exc:
         async with database.read() as session:
-            visible = await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=clock.now())
+            visible = await reads.visible_case(
+                session=session, principal=user.principal, case_id=case_id, now=clock.now()
+            )
             read = await reads.case_read(session=session, case=visible)
         task = next((t for t in read.tasks if t.id == task_id), None)
         if task is not None and task.status == done_status and task.acted_by == user.person_id:

@@ -41,12 +41,8 @@ async def inbox_page(
         tasks = await inbox.inbox(session=session, person_id=user.person_id, now=now)
         items = await reads.inbox_items(session=session, tasks=tasks)
         names = await names_of(session, [i.task.assignee_id for i in items])
-    rows = sorted(
-        (
-            {"item": i, "overdue": i.task.due_at is not None and i.task.due_at <= now}
-            for i in items
-        ),
-        key=lambda r: (not r["overdue"], r["item"].task.due_at is None, r["item"].task.due_at or now),
-    )
+    overdue = {i.task.id for i in items if i.task.due_at is not None and i.task.due_at <= now}
+    ordered = sorted(items, key=lambda i: (i.task.id not in overdue, i.task.due_at is None, i.task.due_at or now))
+    rows = [{"item": i, "overdue": i.task.id in overdue} for i in ordered]
     context = {"title": "Inbox", "nav": "inbox", "user": user, "rows": rows, "names": names, "notice": notice}
     return render(request, "inbox.html", context)

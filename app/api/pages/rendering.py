@@ -32,7 +32,7 @@ def _when(value: datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            return _when(datetime.fromisoformat(value))
         except ValueError:
             return value
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

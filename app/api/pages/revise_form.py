@@ -52,7 +52,7 @@ def revise_defaults(case: SaveCaseCreate) -> ReviseForm:
 
 def _number(name: str, raw: str) -> float | int:
     try:
-        return _NUMBERS[name](raw)
+        return int(raw) if _NUMBERS[name] is int else float(raw)
     except ValueError:
         kind = "a whole number" if _NUMBERS[name] is int else "a number"
         raise ValueError(f"Enter {kind}.") from None

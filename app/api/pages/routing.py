@@ -1,7 +1,8 @@
 """Page routes answer errors as pages: sign-in for a missing or expired session, an error page otherwise."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
@@ -43,7 +44,7 @@ def error_page(request: Request, *, status_code: int, message: str, code: str | 
 class PageRoute(APIRoute):
     """An APIRoute whose errors are rendered for a person instead of as JSON."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
