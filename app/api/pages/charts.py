@@ -8,7 +8,7 @@ from itertools import count
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 150, 24, 56
+LEFT, RIGHT, TOP, BOTTOM = 64, 200, 24, 56
 # Colour-blind-safe (Okabe–Ito), and never the only difference between series.
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2")
@@ -24,7 +24,10 @@ class Series:
 
 def _nice_max(value: float) -> float:
     if value <= 0:
-        return 1.0
+        return 4.0
+    if value <= 8:
+        # Small counts: a whole number on each of the four gridlines.
+        return float(-(-value // 4) * 4)
     step = 10 ** len(str(int(value))) / 10 if value >= 1 else 0.1
     top = step
     while top < value:
@@ -93,7 +96,7 @@ def line_chart(
     y_max: float | None = None,
     y_format: str = "{:.0f}",
 ) -> Markup:
-    """One line per series over the x labels; a gap where a value is missing; each line named at its end."""
+    """One line per series over the x labels, a gap where a value is missing, and a legend naming each line."""
     top = y_max or _nice_max(max((v for s in series for v in s.values if v is not None), default=0))
     _, parts = _frame(title, desc, x_label, y_label, top, y_format)
     plot_h = HEIGHT - TOP - BOTTOM
@@ -102,14 +105,31 @@ def line_chart(
         parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">{escape(label)}</text>')
     for i, s in enumerate(series):
         colour, dash, marker = COLOURS[i % 7], DASHES[i % 7], MARKERS[i % 7]
-        points = [(x, TOP + plot_h - plot_h * v / top) for x, v in zip(xs, s.values, strict=True) if v is not None]
-        if len(points) > 1:
-            path = " ".join(f"{'M' if j == 0 else 'L'}{x:.1f} {y:.1f}" for j, (x, y) in enumerate(points))
-            parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>')
-        parts.extend(_marker(marker, x, y, colour) for x, y in points)
-        if points:
-            x, y = points[-1]
-            parts.append(f'<text x="{x + 8:.1f}" y="{y + 4 + (i % 3 - 1) * 4:.1f}">{escape(s.label)}</text>')
+        points = [
+            None if v is None else (x, TOP + plot_h - plot_h * v / top) for x, v in zip(xs, s.values, strict=True)
+        ]
+        # A missing month breaks the line instead of joining its neighbours.
+        path, pen_down = [], False
+        for point in points:
+            if point is None:
+                pen_down = False
+                continue
+            path.append(f"{'L' if pen_down else 'M'}{point[0]:.1f} {point[1]:.1f}")
+            pen_down = True
+        if path:
+            parts.append(
+                f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+            )
+        parts.extend(_marker(marker, x, y, colour) for x, y in (p for p in points if p is not None))
+        # The legend shows each series' marker and dash beside its name.
+        y = TOP + 12 + i * 20
+        legend_x = WIDTH - RIGHT + 12
+        parts.append(
+            f'<line x1="{legend_x}" x2="{legend_x + 28}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="{dash}"/>'
+        )
+        parts.append(_marker(marker, legend_x + 14, y - 4, colour))
+        parts.append(f'<text x="{legend_x + 36}" y="{y}">{escape(s.label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

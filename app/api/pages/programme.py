@@ -132,9 +132,9 @@ async def programme_page(
         Series("Service credits", [r.credits.total_amount for r in reports]),
     ]
     times = [
-        Series("Owner response p50", [r.owner_response_time.p50_hours for r in reports]),
-        Series("Owner response p90", [r.owner_response_time.p90_hours for r in reports]),
-        Series("Time to authorization p50", [r.time_to_authorization.p50_hours for r in reports]),
+        Series("Owner reply p50", [r.owner_response_time.p50_hours for r in reports]),
+        Series("Owner reply p90", [r.owner_response_time.p90_hours for r in reports]),
+        Series("Authorization p50", [r.time_to_authorization.p50_hours for r in reports]),
     ]
     regretted = [Series("Regretted saves", [float(r.regretted_saves.count) for r in reports])]
     by_reason, by_offer = _rates(reports, "by_reason_class"), _rates(reports, "by_offer_type")
