@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -66,6 +67,13 @@ class Visitor:
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_load_state()
         return self.page
+
+    def session_client(self) -> tuple[httpx.Client, str]:
+        """An HTTP client holding this browser's session cookie, and the open page's form token."""
+        cookie = next(c for c in self.context.cookies() if c["name"] == "so_session")
+        csrf = self.page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+        client = httpx.Client(base_url=self.base_url, cookies={"so_session": cookie["value"]}, follow_redirects=False)
+        return client, csrf
 
     def check(self, shot: str) -> Path:
         """Screenshot the page (full length) and assert axe-core finds no serious or critical violation."""

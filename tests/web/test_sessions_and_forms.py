@@ -16,14 +16,6 @@ def _case(live_url: str, token: str, case_id: str) -> dict:
     return httpx.get(f"{live_url}/v1/save-cases/{case_id}", headers={"Authorization": f"Bearer {token}"}).json()
 
 
-def _session_client(live_url: str, visitor) -> tuple[httpx.Client, str]:
-    """An HTTP client holding the browser's session cookie, and the page's form token."""
-    cookie = next(c for c in visitor.context.cookies() if c["name"] == "so_session")
-    csrf = visitor.page.locator("input[name=csrf_token]").first.get_attribute("value")
-    client = httpx.Client(base_url=live_url, cookies={"so_session": cookie["value"]}, follow_redirects=False)
-    return client, csrf
-
-
 def test_sign_in_cookie_expiry_and_sign_out(
     directory_tokens: dict[str, str], source_tokens: dict[str, str], visitors, live_url: str, clock: FixedClock
 ) -> None:
@@ -70,7 +62,7 @@ def test_csrf_double_submit_and_stale_task(
     owner.sign_in(directory_tokens[OWNER])
     owner.goto(f"/cases/{case_id}")
     task = next(t for t in _case(live_url, directory_tokens[OWNER], case_id)["tasks"] if t["status"] == "open")
-    client, csrf = _session_client(live_url, owner)
+    client, csrf = owner.session_client()
     with client:
         # Without the session's form token (or with another's) nothing happens.
         for token in (None, "0" * 64):

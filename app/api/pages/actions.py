@@ -23,12 +23,13 @@ from app.approvals import actions
 from app.approvals.context import WorkflowContext
 from app.approvals.review import TaskAction
 from app.approvals.schemas import TaskActionCreate, TaskAssignCreate
+from app.auth.principal import require_admin
 from app.cases import reads, revisions
 from app.cases.schemas import SaveCaseCreate
 from app.cases.timeline import Actor
 from app.clock import Clock
 from app.database import Database
-from app.errors import BadRequest, Conflict, InvalidField
+from app.errors import BadRequest, Conflict, Forbidden, InvalidField
 
 router = page_router()
 
@@ -57,8 +58,57 @@ async def _case_page(
     return render(request, "case.html", {**context, **extra, "user": user, "nav": "inbox"}, status_code=status_code)
 
 
+async def _task_state(
+    database: Database, clock: Clock, user: PageUser, case_id: str, task_id: str, *fields: str
+) -> Any:
+    """What a task of a case the person sees is now (one field, or a tuple of several); None if not found."""
+    async with database.read() as session:
+        case = await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=clock.now())
+        read = await reads.case_read(session=session, case=case)
+    task = next((t for t in read.tasks if t.id == task_id), None)
+    if task is None:
+        return None
+    values = tuple(getattr(task, f) for f in fields)
+    return values[0] if len(values) == 1 else values
+
+
 def _to_case(case_id: str, notice: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/cases/{case_id}?notice={notice}{anchor}", status_code=303)
+
+
+# Before the other task actions: its path would otherwise match theirs and be refused as an unknown verb.
+@router.post("/tasks/{task_id}/assign", name="task_assign")
+async def assign_task(
+    request: Request, task_id: IdPath, form: FormDep, user: PageUserDep, database: DatabaseDep, clock: ClockDep
+) -> Response:
+    """An administrator gives an open task to another person (the domain checks separation of duties)."""
+    check_csrf(request, form)
+    case_id = str(form.get("case_id", ""))[:200]
+    assignee = str(form.get("assignee_id", "")).strip()
+    try:
+        body = TaskAssignCreate.model_validate({"assignee_id": assignee})
+        admin = Actor(person_id=require_admin(user.principal), token_id=user.principal.token_id)
+        async with database.write() as session:
+            await actions.assign_task(
+                session=session, task_id=task_id, assignee_id=body.assignee_id, admin=admin, now=clock.now()
+            )
+    except ValidationError:
+        errors = {task_id: {"assign": "Choose the person to assign the task to."}}
+        return await _case_page(
+            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
+        )
+    except Forbidden as exc:
+        errors = {task_id: {"assign": exc.message}}
+        return await _case_page(
+            request, database=database, clock=clock, user=user, case_id=case_id, status_code=403, action_errors=errors
+        )
+    except Conflict as exc:
+        if await _task_state(database, clock, user, case_id, task_id, "assignee_id") == assignee:
+            return _to_case(case_id, "already_done")
+        return await _case_page(
+            request, database=database, clock=clock, user=user, case_id=case_id, status_code=409, problem=exc.message
+        )
+    return _to_case(case_id, "assigned")
 
 
 @router.post("/tasks/{task_id}/{verb}", name="task_action")
@@ -103,14 +153,15 @@ async def act_on_task(
         return await _case_page(
             request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
         )
+    except Forbidden as exc:
+        # Not this person's task, or separation of duties: said on the case page (which has its own 403 for
+        # someone with no role in the case).
+        return await _case_page(
+            request, database=database, clock=clock, user=user, case_id=case_id, status_code=403, problem=exc.message
+        )
     except Conflict as exc:
-        async with database.read() as session:
-            visible = await reads.visible_case(
-                session=session, principal=user.principal, case_id=case_id, now=clock.now()
-            )
-            read = await reads.case_read(session=session, case=visible)
-        task = next((t for t in read.tasks if t.id == task_id), None)
-        if task is not None and task.status == done_status and task.acted_by == user.person_id:
+        acted = await _task_state(database, clock, user, case_id, task_id, "status", "acted_by")
+        if acted == (done_status, user.person_id):
             return _to_case(case_id, "already_done")
         return await _case_page(
             request,
@@ -122,37 +173,6 @@ async def act_on_task(
             problem=f"This task was already acted on, so nothing was changed: {exc.message}",
         )
     return _to_case(case_id, notice)
-
-
-@router.post("/tasks/{task_id}/assign", name="task_assign")
-async def assign_task(
-    request: Request, task_id: IdPath, form: FormDep, user: PageUserDep, database: DatabaseDep, clock: ClockDep
-) -> Response:
-    """An administrator gives an open task to another person (the domain checks separation of duties)."""
-    check_csrf(request, form)
-    case_id = str(form.get("case_id", ""))[:200]
-    assignee = str(form.get("assignee_id", "")).strip()
-    try:
-        body = TaskAssignCreate.model_validate({"assignee_id": assignee})
-        admin = Actor(person_id=user.person_id, token_id=user.principal.token_id)
-        if not user.principal.is_admin:
-            raise BadRequest("Only directory administrators may assign tasks.")
-        async with database.write() as session:
-            await actions.assign_task(
-                session=session, task_id=task_id, assignee_id=body.assignee_id, admin=admin, now=clock.now()
-            )
-    except ValidationError:
-        errors = {task_id: {"assign": "Choose the person to assign the task to."}}
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
-        )
-    except Conflict as exc:
-        if "already assigned to" in exc.message:
-            return _to_case(case_id, "already_done")
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=409, problem=exc.message
-        )
-    return _to_case(case_id, "assigned")
 
 
 @router.post("/cases/{case_id}/revise", name="case_revise")

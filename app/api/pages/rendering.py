@@ -66,4 +66,11 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
     """A page; no shared cache may keep it (it is one person's view)."""
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
+    # No script runs on the pages and no other site may frame them (an approve button under someone else's
+    # page would be clickjacking); forms post only here.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
