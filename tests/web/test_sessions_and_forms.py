@@ -97,3 +97,29 @@ def test_csrf_double_submit_and_stale_task(
     case = _case(live_url, directory_tokens[OWNER], case_id)
     assert case["status"] == "rejected"
     assert next(t for t in case["tasks"] if t["role"] == "finance")["acted_by"] is None
+
+
+def test_a_revision_sent_twice_is_decided_once(
+    http: httpx.Client, directory_tokens: dict[str, str], visitors, live_url: str
+) -> None:
+    decided = http.post("/v1/save-cases", json=load_example("pause-unclear"))
+    assert decided.json()["outcome"] == "pause"
+    case_id = decided.json()["case_id"]
+    owner = visitors("paused owner")
+    owner.sign_in(directory_tokens["u-csm-08"])
+    page = owner.goto(f"/cases/{case_id}")
+    expect(page.get_by_role("heading", name="Revise the case")).to_be_visible()
+    owner.check("24-case-paused-revise")
+    form = {
+        name: page.locator(f"[name={name}]").input_value()
+        for name in ("event_id", "offer_type", "discount_pct", "duration_months", "credit_amount")
+    }
+    form["reason_text"] = "The platform is too slow for our analysts; support tickets went unanswered for a week."
+    client, csrf = owner.session_client()
+    with client:
+        sent = [client.post(f"/cases/{case_id}/revise", data=form | {"csrf_token": csrf}) for _ in range(2)]
+    assert [r.status_code for r in sent] == [303, 303]
+    case = _case(live_url, directory_tokens["u-csm-08"], case_id)
+    assert len(case["decision_ids"]) == 2, "the second send replays the first revision"
+    assert case["decision"]["event_id"] == form["event_id"]
+    assert case["decision"]["evidence"]["case"]["customer_reason"]["text"] == form["reason_text"]
