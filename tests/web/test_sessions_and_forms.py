@@ -29,7 +29,16 @@ def test_sign_in_cookie_expiry_and_sign_out(
         expect(page.locator("#token-error")).to_be_visible()
     person.check("12-sign-in-refused")
 
-    person.sign_in(directory_tokens[OWNER])
+    # A sign-in form from anywhere but this site's page (no matching sign-in cookie) opens no session.
+    forged = httpx.post(f"{live_url}/sign-in", data={"token": directory_tokens[OWNER], "csrf_token": "forged"})
+    assert forged.status_code == 403 and "so_session" not in forged.cookies
+    assert "did not come from this site" in forged.text
+
+    page = person.sign_in(directory_tokens[OWNER])
+    # An owner's navigation offers neither the programme nor the decision log (their pages would say 403).
+    expect(page.get_by_role("link", name="Inbox")).to_be_visible()
+    expect(page.get_by_role("link", name="Programme")).to_have_count(0)
+    expect(page.get_by_role("link", name="Decision log")).to_have_count(0)
     cookie = next(c for c in person.context.cookies() if c["name"] == "so_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]  # plain http here
     # The session cookie is not an API token.

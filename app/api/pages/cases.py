@@ -67,7 +67,7 @@ async def case_context(
         session,
         [read.owner_id, read.requester_id]
         + [p for t in read.tasks for p in (t.assignee_id, t.acted_by, t.acted_on_behalf_of)]
-        + [p for e in read.timeline for p in (e.actor_id, e.on_behalf_of)],
+        + [p for e in read.timeline for p in (e.actor_id, e.on_behalf_of, (e.after or {}).get("assignee_id"))],
     )
     people = await directory.list_people(session=session) if user.principal.is_admin and assignable else []
     return {

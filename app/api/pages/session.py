@@ -13,6 +13,7 @@ from app.auth import sessions
 from app.auth.principal import Principal
 from app.directory import service as directory
 from app.errors import Forbidden, Unauthenticated
+from app.programme import metrics
 
 SESSION_COOKIE = "so_session"
 # Before sign-in there is no session to derive a form token from: the sign-in form's token is a random value
@@ -33,6 +34,8 @@ class PageUser:
     roles: list[str]
     csrf: str
     expires_at: datetime
+    # Which pages the navigation offers; each page still asks the domain (a link is not a permission).
+    reads_programme: bool
 
 
 def set_cookie(request: Request, response: Response, *, name: str, value: str, max_age: int) -> None:
@@ -85,6 +88,7 @@ async def _page_user(request: Request, database: DatabaseDep, settings: Settings
         roles=list(person.roles),
         csrf=sessions.csrf_token(secret),
         expires_at=web.expires_at,
+        reads_programme=person.is_admin or bool(set(metrics.READER_ROLES) & set(person.roles)),
     )
 
 

@@ -11,6 +11,7 @@ from app.api.pages.routing import page_router
 from app.api.pages.session import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
+    CsrfRefused,
     FormDep,
     check_csrf,
     check_sign_in_token,
@@ -64,8 +65,13 @@ async def sign_in(
     request: Request, form: FormDep, database: DatabaseDep, settings: SettingsDep, clock: ClockDep
 ) -> Response:
     """Exchange a personal token for a session cookie, then go where the person was going."""
-    check_sign_in_token(request, form)
     next_path = _safe_next(str(form.get("next", "/inbox")))
+    try:
+        check_sign_in_token(request, form)
+    except CsrfRefused as exc:
+        response = _sign_in_page(request, next_path=next_path, notice=None, error=exc.message)
+        response.status_code = 403
+        return response
     token = str(form.get("token", "")).strip()
     if not token:
         return _sign_in_page(request, next_path=next_path, notice=None, error="Enter your personal token.")
