@@ -12,7 +12,7 @@ from app.api.pages.rendering import render
 from app.api.pages.revise_form import ReviseForm, revise_defaults
 from app.api.pages.routing import page_router
 from app.api.pages.session import PageUser, PageUserDep
-from app.approvals.states import AWAITING_REQUESTER, TaskKind, TaskStatus
+from app.approvals.states import AWAITING_REQUESTER, CaseStatus, TaskKind, TaskStatus
 from app.cases import reads
 from app.cases.read_schemas import SaveCaseRead
 from app.directory import service as directory
@@ -31,13 +31,19 @@ def _stages(case: SaveCaseRead) -> list[dict[str, Any]]:
     for stage in case.decision.decision.approval_chain:
         tasks = [t for t in current if t.stage == stage.stage]
         done = bool(tasks) and all(t.status == TaskStatus.APPROVED for t in tasks)
+        if done:
+            state = "done"
+        elif case.status != CaseStatus.IN_REVIEW:
+            state = "stopped"  # the case left review (rejected, sent back, held, expired) before this stage ended
+        else:
+            state = "current" if stage.stage == case.current_stage else "later"
         stages.append(
             {
                 "stage": stage.stage,
                 "roles": [r.value for r in stage.roles],
                 "sla_hours": stage.sla_hours,
                 "tasks": tasks,
-                "state": "done" if done else ("current" if stage.stage == case.current_stage else "later"),
+                "state": state,
             }
         )
     return stages
