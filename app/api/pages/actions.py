@@ -8,13 +8,14 @@ carries the same event id and is replayed by the decision log.
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.api.deps import ClockDep, DatabaseDep, IdPath, PolicyDep, SettingsDep
-from app.api.pages.cases import case_context
+from app.api.pages.cases import case_context, visible_case
 from app.api.pages.rendering import render
 from app.api.pages.revise_form import read_form, to_case
 from app.api.pages.routing import page_router
@@ -29,7 +30,7 @@ from app.cases.schemas import SaveCaseCreate
 from app.cases.timeline import Actor
 from app.clock import Clock
 from app.database import Database
-from app.errors import BadRequest, Conflict, Forbidden, InvalidField
+from app.errors import BadRequest, Conflict, Forbidden, IdempotencyConflict, InvalidField
 
 router = page_router()
 
@@ -63,7 +64,7 @@ async def _task_state(
 ) -> Any:
     """What a task of a case the person sees is now (one field, or a tuple of several); None if not found."""
     async with database.read() as session:
-        case = await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=clock.now())
+        case = await visible_case(session, user=user, case_id=case_id, now=clock.now())
         read = await reads.case_read(session=session, case=case)
     task = next((t for t in read.tasks if t.id == task_id), None)
     if task is None:
@@ -73,7 +74,7 @@ async def _task_state(
 
 
 def _to_case(case_id: str, notice: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/cases/{case_id}?notice={notice}{anchor}", status_code=303)
+    return RedirectResponse(f"/cases/{quote(case_id, safe='')}?notice={notice}{anchor}", status_code=303)
 
 
 # Before the other task actions: its path would otherwise match theirs and be refused as an unknown verb.
@@ -89,9 +90,10 @@ async def assign_task(
         body = TaskAssignCreate.model_validate({"assignee_id": assignee})
         admin = Actor(person_id=require_admin(user.principal), token_id=user.principal.token_id)
         async with database.write() as session:
-            await actions.assign_task(
+            task = await actions.assign_task(
                 session=session, task_id=task_id, assignee_id=body.assignee_id, admin=admin, now=clock.now()
             )
+            case_id = task.case_id
     except ValidationError:
         errors = {task_id: {"assign": "Choose the person to assign the task to."}}
         return await _case_page(
@@ -190,7 +192,7 @@ async def revise_case(
     check_csrf(request, form)
     submitted = read_form(form)
     async with database.read() as session:
-        case = await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=clock.now())
+        case = await visible_case(session, user=user, case_id=case_id, now=clock.now())
         current = await reads.current_decision(session=session, case=case)
         original = current.policy_input["case"]
     case_in = to_case(current=SaveCaseCreate.model_validate_json(json.dumps(original)), submitted=submitted)
@@ -208,6 +210,17 @@ async def revise_case(
             raw_body=case_in.model_dump_json(exclude_none=True).encode(),
             principal=user.principal,
             crm_url=settings.crm_notify_url,
+        )
+    except IdempotencyConflict:
+        return await _case_page(
+            request,
+            database=database,
+            clock=clock,
+            user=user,
+            case_id=case_id,
+            status_code=409,
+            problem="This revision form was already sent with other values; nothing was changed. "
+            "Use the case as it is now.",
         )
     except InvalidField as exc:
         submitted.errors["form"] = exc.message

@@ -1,5 +1,6 @@
 """The case page: what the customer said, why the policy routed it so, the offer and its cost, the chain."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -14,6 +15,7 @@ from app.api.pages.routing import page_router
 from app.api.pages.session import PageUser, PageUserDep
 from app.approvals.states import AWAITING_REQUESTER, CaseStatus, TaskKind, TaskStatus
 from app.cases import reads
+from app.cases.models import SaveCase
 from app.cases.read_schemas import SaveCaseRead
 from app.directory import service as directory
 from app.errors import Forbidden, NotFound
@@ -49,14 +51,19 @@ def _stages(case: SaveCaseRead) -> list[dict[str, Any]]:
     return stages
 
 
-async def case_context(
-    session: AsyncSession, *, user: PageUser, case_id: str, clock_now: Any, form: ReviseForm | None = None
-) -> dict[str, Any]:
-    """Everything the case page shows, through the same reads and visibility rule as the API; 403 page otherwise."""
+async def visible_case(session: AsyncSession, *, user: PageUser, case_id: str, now: datetime) -> SaveCase:
+    """The case through the API's visibility rule; for a person with no role in it, a 403 page."""
     try:
-        case = await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=clock_now)
+        return await reads.visible_case(session=session, principal=user.principal, case_id=case_id, now=now)
     except NotFound:
         raise Forbidden(NO_ROLE) from None
+
+
+async def case_context(
+    session: AsyncSession, *, user: PageUser, case_id: str, clock_now: datetime, form: ReviseForm | None = None
+) -> dict[str, Any]:
+    """Everything the case page shows, through the same reads and visibility rule as the API; 403 page otherwise."""
+    case = await visible_case(session, user=user, case_id=case_id, now=clock_now)
     read = await reads.case_read(session=session, case=case)
     acting_for = await directory.acting_for(session=session, person_id=user.person_id, at=clock_now)
     actionable = [
