@@ -19,6 +19,7 @@ from app.api.pages.session import (
     sign_in_token,
 )
 from app.auth import sessions
+from app.config import Settings
 from app.errors import Unauthenticated
 
 router = page_router()
@@ -36,8 +37,10 @@ def _safe_next(target: str) -> str:
 
 def _sign_in_page(request: Request, *, next_path: str, notice: str | None, error: str | None) -> Response:
     token = sign_in_token(request)
+    settings: Settings = request.app.state.settings
     context = {
         "title": "Sign in",
+        "session_minutes": settings.web_session_minutes,
         "csrf": token,
         "next": _safe_next(next_path),
         "notice": notice if notice in NOTICES else None,
