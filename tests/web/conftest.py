@@ -3,7 +3,7 @@ real OPA, a real database), with an axe-core accessibility check and a screensho
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -90,7 +90,7 @@ class Visitor:
 
 
 @pytest.fixture
-def visitors(browser: Browser, live_url: str) -> Iterator[callable]:
+def visitors(browser: Browser, live_url: str) -> Iterator[Callable[..., Visitor]]:
     contexts: list[BrowserContext] = []
 
     def visitor(name: str, *, phone: bool = False) -> Visitor:
