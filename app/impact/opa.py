@@ -21,9 +21,10 @@ from app.policy.supervisor import free_loopback_port
 WRAPPER = Path(__file__).with_name("wrapper.rego")
 START_TIMEOUT_SECONDS = 30.0
 # A replay decision allocates about 115 KB inside OPA; at Go's default (GOGC=100) garbage collection
-# took a fifth of OPA's CPU. Collecting four times less often costs a few hundred MB at most, in a
-# batch job that holds a bounded number of batches (scripts/benchmark.py prints OPA's peak RSS).
-REPLAY_GOGC = "400"
+# took a fifth of OPA's CPU (400: 15% less CPU than 100, 800: 8% less again). Collecting less often
+# costs memory, bounded in a batch job that holds a few batches at a time: about 100 MB more per OPA
+# (scripts/benchmark.py prints OPA's peak RSS).
+REPLAY_GOGC = "800"
 UNDECIDED: dict[str, Any] = {
     "outcome": "undecided",
     "chain": [],
