@@ -275,6 +275,7 @@ def test_policy_health_and_readiness(
         "healthy": True,
         "restarts": None,
         "error": None,
+        "shadow": None,  # shadow mode is off
     }
     assert http.get("/healthz").json() == {"status": "ok"}
     ready = http.get("/readyz")
