@@ -8,6 +8,7 @@
 #   pauses or declines.
 package retention
 
+import data.retention.alternatives
 import data.retention.approval
 import data.retention.classification
 import data.retention.eligibility
@@ -65,7 +66,8 @@ _explanations := array.flatten([
 # description: >-
 #   The decision document for one save case: outcome, reason class and save
 #   path, discount tier, legal review, escalation, urgency, the approval
-#   chain, and every pause reason, missing field, violation and explanation.
+#   chain, every pause reason, missing field, violation and explanation, and
+#   the save option drafts (alternatives) a person may propose instead.
 # entrypoint: true
 decision := {
 	"outcome": outcome,
@@ -80,4 +82,5 @@ decision := {
 	"missing_evidence": sort(eligibility.missing_evidence),
 	"violations": sort(_violations),
 	"explanations": _explanations,
+	"alternatives": alternatives.alternatives,
 }

@@ -1,0 +1,158 @@
+# METADATA
+# title: Save option drafts
+# description: >-
+#   For a person preparing the customer conversation: every offer type the
+#   policy would allow for this case, each at the most generous parameters
+#   that still route, with its cost, margin and the approval chain it would
+#   need, and the smaller offers a shorter chain would decide; every offer
+#   type it would not allow, with the rule that stops it. Options that cost
+#   nothing come first, then by cost, so the draft never leads with the
+#   largest concession. A paused case has no drafts until its pause is
+#   resolved. Drafts are never acted on: an option someone picks is
+#   proposed again and decided in full.
+package retention.alternatives
+
+import data.retention.eligibility
+import data.retention.history
+import data.retention.offers
+
+_paused if count(eligibility.pause_reasons) > 0
+
+_concession_or_discount(offer_type) if history.concession_type(offer_type)
+
+_concession_or_discount("discount")
+
+# METADATA
+# title: Rules that stop an offer type
+# description: >-
+#   Why an offer type would not route for this case: not approved for the
+#   reason, a poor fit, the account's concession history (the limit, a
+#   discount still running, or history the policy cannot read), an account it
+#   cannot be priced on, or no whole amount within the caps and the margin floor.
+blocking_rules(offer_type) := {rule | some rule, _ in _messages; _blocks(rule, offer_type)}
+
+_blocks("offer.not_approved_for_reason", offer_type) if not offer_type in offers.allowed_types
+
+_blocks("offer.unprofitable_fit", offer_type) if offers.poor_fit_blocks(offer_type)
+
+_blocks("history.repeat_concession_limit", offer_type) if {
+	history.concession_type(offer_type)
+	history.concession_limit_reached
+}
+
+_blocks("history.discount_already_active", "discount") if history.discount_running
+
+_blocks("history.missing", offer_type) if {
+	_concession_or_discount(offer_type)
+	not history.readable
+}
+
+_blocks("pause.missing_evidence", offer_type) if {
+	offer_type in _config.evidence.costed_offer_types
+	not priceable
+}
+
+# No whole percent or amount leaves the margin at or over the floor.
+_blocks("margin.floor", "discount") if {
+	priceable
+	floor(_concession_for_margin(_config.margin.floor_pct)) < 1
+}
+
+_blocks("margin.floor", "service_credit") if {
+	priceable
+	floor((_account.arr * _concession_for_margin(_config.margin.floor_pct)) / 100) < 1
+}
+
+_blocks("offer.discount_above_segment_cap", "discount") if floor(offers.segment_cap) < 1
+
+_blocks("offer.credit_above_max", "service_credit") if {
+	priceable
+	floor((_account.arr * _credit.max_pct) / 100) < 1
+}
+
+_blocks("offer.pause_too_long", offer_type) if {
+	offer_type in _config.offers.pause_types
+	_pause_months < 1
+}
+
+_messages := {
+	"offer.not_approved_for_reason": "not an approved save option for the reason",
+	"offer.unprofitable_fit": "the account is a poor fit; it is not kept with a discount or a credit",
+	"history.repeat_concession_limit": "the account is at the limit of concessions in the history window",
+	"history.discount_already_active": "a discount given earlier is still running",
+	"history.missing": "the account's concession history is missing or unreadable",
+	"pause.missing_evidence": "the account's gross margin or ARR is missing, so it cannot be priced",
+	"margin.floor": "any amount of it would leave the margin below the floor",
+	"offer.discount_above_segment_cap": "the segment cap leaves no discount",
+	"offer.credit_above_max": "the credit cap leaves no credit",
+	"offer.pause_too_long": "the longest pause allowed is under a month",
+}
+
+_allowed(offer_type) if count(blocking_rules(offer_type)) == 0
+
+_offer_types := _config.vocabulary.offer_types
+
+_option(offer_type) := object.union(_summarized(limit), {
+	"shorter_chains": [_summarized(step) | some step in shorter_chains(offer_type, limit)],
+}) if {
+	limit := draft(limit_offer(offer_type))
+}
+
+_summarized(option) := object.union(option, {
+	"summary": sprintf("%s: %s.", [_offer_text(option.offer), chain_text(option.approval_chain)]),
+})
+
+default _concedes(_) := false
+
+_concedes(offer_type) if history.concession_type(offer_type)
+
+# Free options first, those that concede nothing before concessions, then by cost.
+_order(offer_type, option) := [option.offer_cost, _concedes(offer_type), index] if {
+	some index, listed in _offer_types
+	listed == offer_type
+}
+
+_offer_text(offer) := sprintf("up to a %v%% discount for %v months", [offer.discount_pct, offer.duration_months]) if {
+	offer.type == "discount"
+} else := sprintf("up to a service credit of %v", [offer.credit_amount]) if {
+	offer.type == "service_credit"
+} else := sprintf("up to a %s of %v months", [offer.type, offer.duration_months]) if {
+	offer.type in _config.offers.pause_types
+} else := sprintf("%s", [offer.type])
+
+_options := [option |
+	some [_, option] in sort([[_order(offer_type, option), option] |
+		some offer_type in _offer_types
+		_allowed(offer_type)
+		option := _option(offer_type)
+	])
+]
+
+_not_allowed := [{
+	"offer_type": offer_type,
+	"rules": sort(rules),
+	"message": sprintf("No %s: %s.", [offer_type, concat("; ", [_messages[rule] | some rule in sort(rules)])]),
+} |
+	some offer_type in _offer_types
+	rules := blocking_rules(offer_type)
+	count(rules) > 0
+]
+
+# METADATA
+# title: Save option drafts
+# description: >-
+#   drafted, with the allowed options in order and the offer types not
+#   allowed; or paused, with none, until the case's pause is resolved.
+alternatives := {
+	"status": "paused",
+	"message": "The case is paused; save options are drafted once its pause is resolved.",
+	"options": [],
+	"not_allowed": [],
+} if {
+	_paused
+} else := {
+	"status": "drafted",
+	"message": "Drafts for a person: nothing here is proposed, sent or authorized until someone proposes it.",
+	"options": _options,
+	"not_allowed": _not_allowed,
+}

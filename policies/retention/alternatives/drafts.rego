@@ -1,0 +1,132 @@
+# Save option drafts, priced and routed
+#
+# Prices a drafted offer as the service prices the proposed one (credit
+# share of ARR, margin left after the offer, offer cost) and finds the
+# approval chain it would need, through the same threshold checks the
+# decision uses (offers, margin, history, legal, escalation, approval).
+package retention.alternatives
+
+import data.retention.approval
+import data.retention.escalation
+import data.retention.history
+import data.retention.legal
+import data.retention.margin
+import data.retention.offers
+
+_config := data.retention.config
+
+_account := input.case.account
+
+# The whole of the revenue, as a percentage of it (as in retention.margin).
+_all_revenue_pct := 100
+
+_costed(offer) if offer.type in _config.evidence.costed_offer_types
+
+# The proposed offer's terms (contract or scope change, non-standard terms, a
+# promise already made) are facts of the conversation, not of the option: a
+# draft keeps them, so its chain is the one a revision with it would get.
+_terms := {flag: object.get(input.case.proposed_offer, flag, false) | some flag in _config.legal.review_flags}
+
+# METADATA
+# title: A drafted offer
+# description: >-
+#   An offer of the given type and parameters, with the proposed offer's
+#   terms, in the shape the case carries its proposed offer.
+draft_offer(offer_type, pct, months, amount) := object.union(
+	_terms,
+	{"type": offer_type, "discount_pct": pct, "duration_months": months, "credit_amount": amount},
+)
+
+_tier(offer) := offers.tier_of(offer.discount_pct) if {
+	offer.type == "discount"
+	offer.discount_pct > 0
+} else := "none"
+
+_share(offer) := (100 * offer.credit_amount) / _account.arr if offer.type == "service_credit"
+
+else := 0
+
+_concession(offer) := offer.discount_pct if offer.type == "discount"
+
+else := _share(offer)
+
+# The domain brief's margin formula, as app/cases/evidence.py computes it.
+_margin(offer) := 100 * (1 - ((100 - _account.gross_margin_pct) / (100 - _concession(offer)))) if {
+	_costed(offer)
+} else := _account.gross_margin_pct
+
+# A discount costs ARR / 12 x d / 100 x months, in cents as the service rounds it.
+_cost(offer) := round(((_account.arr * offer.discount_pct) * offer.duration_months) / 12) / 100 if {
+	offer.type == "discount"
+} else := offer.credit_amount if {
+	offer.type == "service_credit"
+} else := 0
+
+# The margin after a concession of pct percent equals threshold_pct exactly.
+# The service's floating-point figure for such an offer may land a hair
+# either side of the threshold, so a draft never sits exactly on one.
+_margin_exactly(pct, threshold_pct) if {
+	(100 - _account.gross_margin_pct) * 100 == (100 - threshold_pct) * (100 - pct)
+}
+
+# METADATA
+# title: Margin on a threshold
+# description: >-
+#   The concession (a discount percentage or a credit share of ARR) leaves a
+#   margin exactly on the floor or on the executive threshold.
+on_margin_threshold(pct) if _margin_exactly(pct, _config.margin.floor_pct)
+
+on_margin_threshold(pct) if _margin_exactly(pct, _config.margin.executive_below_pct)
+
+_finance(offer) if approval.finance_tier(_tier(offer))
+
+_finance(offer) if {
+	offer.type == "service_credit"
+	offers.credit_over_finance(_share(offer))
+}
+
+_finance(offer) if {
+	history.concession_type(offer.type)
+	approval.past_due
+}
+
+_finance(offer) if {
+	history.concession_type(offer.type)
+	history.repeat_concessions
+}
+
+_reviewers(offer) := ({"finance" | _finance(offer)} | {"revops" | approval.revops_tier(_tier(offer))}) | {"legal" | count(legal.offer_triggers(offer)) > 0}
+
+_executive_reasons(offer) := (((escalation.case_executive_reasons | {"strategic_discount" | escalation.tier_needs_executive(_tier(offer))}) | {"margin" | _costed(offer); margin.below_executive(_margin(offer))}) | {"credit" | offer.type == "service_credit"; offers.credit_over_executive(_share(offer))}) | {"offer_cost" | margin.cost_over_executive(_cost(offer))}
+
+_stage_text(stage) := concat(" and ", stage.roles)
+
+# METADATA
+# title: Chain in words
+# description: The approval chain's stages in order, each stage's roles joined, for a person to read.
+chain_text(chain) := concat(", then ", [_stage_text(stage) | some stage in chain])
+
+# METADATA
+# title: A drafted option
+# description: >-
+#   The drafted offer with its discount tier, credit share of ARR, margin
+#   after the offer, cost, escalation level and the approval chain deciding
+#   it again would route it to.
+draft(offer) := {
+	"offer": offer,
+	"discount_tier": _tier(offer),
+	"credit_share_pct": round(_share(offer) * 100) / 100,
+	"margin_after_offer_pct": _shown_margin(offer),
+	"offer_cost": _cost(offer),
+	"escalation_level": escalation.level_of(_executive_reasons(offer)),
+	"approval_chain": approval.chain_of(_reviewers(offer), escalation.level_of(_executive_reasons(offer))),
+}
+
+_shown_margin(offer) := round(_margin(offer) * 100) / 100 if is_number(_margin(offer))
+
+else := null
+
+# METADATA
+# title: Roles in a chain
+# description: Every role of the chain, stage by stage.
+roles_of(chain) := [role | some stage in chain; some role in stage.roles]
