@@ -82,5 +82,5 @@ decision := {
 	"missing_evidence": sort(eligibility.missing_evidence),
 	"violations": sort(_violations),
 	"explanations": _explanations,
-	"alternatives": alternatives.alternatives,
+	"alternatives": alternatives.drafts,
 }

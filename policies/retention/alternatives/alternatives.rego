@@ -29,7 +29,9 @@ _concession_or_discount("discount")
 #   reason, a poor fit, the account's concession history (the limit, a
 #   discount still running, or history the policy cannot read), an account it
 #   cannot be priced on, or no whole amount within the caps and the margin floor.
-blocking_rules(offer_type) := {rule | some rule, _ in _messages; _blocks(rule, offer_type)}
+blocking_rules[offer_type] := {rule | some rule, _ in _messages; _blocks(rule, offer_type)} if {
+	some offer_type in _offer_types
+}
 
 _blocks("offer.not_approved_for_reason", offer_type) if not offer_type in offers.allowed_types
 
@@ -88,13 +90,15 @@ _messages := {
 	"offer.pause_too_long": "the longest pause allowed is under a month",
 }
 
-_allowed(offer_type) if count(blocking_rules(offer_type)) == 0
+_allowed(offer_type) if count(blocking_rules[offer_type]) == 0
 
 _offer_types := _config.vocabulary.offer_types
 
-_option(offer_type) := object.union(_summarized(limit), {
+_option[offer_type] := object.union(_summarized(limit), {
 	"shorter_chains": [_summarized(step) | some step in shorter_chains(offer_type, limit)],
 }) if {
+	some offer_type in _offer_types
+	_allowed(offer_type)
 	limit := draft(limit_offer(offer_type))
 }
 
@@ -122,9 +126,7 @@ _offer_text(offer) := sprintf("up to a %v%% discount for %v months", [offer.disc
 
 _options := [option |
 	some [_, option] in sort([[_order(offer_type, option), option] |
-		some offer_type in _offer_types
-		_allowed(offer_type)
-		option := _option(offer_type)
+		some offer_type, option in _option
 	])
 ]
 
@@ -134,7 +136,7 @@ _not_allowed := [{
 	"message": sprintf("No %s: %s.", [offer_type, concat("; ", [_messages[rule] | some rule in sort(rules)])]),
 } |
 	some offer_type in _offer_types
-	rules := blocking_rules(offer_type)
+	rules := blocking_rules[offer_type]
 	count(rules) > 0
 ]
 
@@ -143,7 +145,7 @@ _not_allowed := [{
 # description: >-
 #   drafted, with the allowed options in order and the offer types not
 #   allowed; or paused, with none, until the case's pause is resolved.
-alternatives := {
+drafts := {
 	"status": "paused",
 	"message": "The case is paused; save options are drafted once its pause is resolved.",
 	"options": [],

@@ -25,7 +25,9 @@ _costed(offer) if offer.type in _config.evidence.costed_offer_types
 # The proposed offer's terms (contract or scope change, non-standard terms, a
 # promise already made) are facts of the conversation, not of the option: a
 # draft keeps them, so its chain is the one a revision with it would get.
-_terms := {flag: object.get(input.case.proposed_offer, flag, false) | some flag in _config.legal.review_flags}
+_terms[flag] := object.get(input.case.proposed_offer, flag, false) if {
+	some flag in _config.legal.review_flags
+}
 
 # METADATA
 # title: A drafted offer
@@ -70,6 +72,7 @@ _margin_exactly(pct, threshold_pct) if {
 }
 
 # METADATA
+# scope: document
 # title: Margin on a threshold
 # description: >-
 #   The concession (a discount percentage or a credit share of ARR) leaves a
@@ -78,26 +81,54 @@ on_margin_threshold(pct) if _margin_exactly(pct, _config.margin.floor_pct)
 
 on_margin_threshold(pct) if _margin_exactly(pct, _config.margin.executive_below_pct)
 
-_finance(offer) if approval.finance_tier(_tier(offer))
-
-_finance(offer) if {
-	offer.type == "service_credit"
-	offers.credit_over_finance(_share(offer))
+# The figures of a draft, priced once: its tier, credit share, margin and cost.
+_figures(offer) := {
+	"tier": _tier(offer),
+	"share": _share(offer),
+	"margin": _margin(offer),
+	"cost": _cost(offer),
 }
 
-_finance(offer) if {
+_finance(_, figures) if approval.finance_tier(figures.tier)
+
+_finance(offer, figures) if {
+	offer.type == "service_credit"
+	offers.credit_over_finance(figures.share)
+}
+
+_finance(offer, _) if {
 	history.concession_type(offer.type)
 	approval.past_due
 }
 
-_finance(offer) if {
+_finance(offer, _) if {
 	history.concession_type(offer.type)
 	history.repeat_concessions
 }
 
-_reviewers(offer) := ({"finance" | _finance(offer)} | {"revops" | approval.revops_tier(_tier(offer))}) | {"legal" | count(legal.offer_triggers(offer)) > 0}
+_reviewers(offer, figures) := (finance | revops) | legal_review if {
+	finance := {"finance" | _finance(offer, figures)}
+	revops := {"revops" | approval.revops_tier(figures.tier)}
+	legal_review := {"legal" | count(legal.offer_triggers(offer)) > 0}
+}
 
-_executive_reasons(offer) := (((escalation.case_executive_reasons | {"strategic_discount" | escalation.tier_needs_executive(_tier(offer))}) | {"margin" | _costed(offer); margin.below_executive(_margin(offer))}) | {"credit" | offer.type == "service_credit"; offers.credit_over_executive(_share(offer))}) | {"offer_cost" | margin.cost_over_executive(_cost(offer))}
+_executive_reasons(offer, figures) := ((case_reasons | tier) | (margin_pct | credit)) | cost if {
+	case_reasons := escalation.case_executive_reasons
+	tier := {"strategic_discount" | escalation.tier_needs_executive(figures.tier)}
+	margin_pct := {"margin" | _margin_needs_executive(offer, figures)}
+	credit := {"credit" | _credit_needs_executive(offer, figures)}
+	cost := {"offer_cost" | margin.cost_over_executive(figures.cost)}
+}
+
+_margin_needs_executive(offer, figures) if {
+	_costed(offer)
+	margin.below_executive(figures.margin)
+}
+
+_credit_needs_executive(offer, figures) if {
+	offer.type == "service_credit"
+	offers.credit_over_executive(figures.share)
+}
 
 _stage_text(stage) := concat(" and ", stage.roles)
 
@@ -114,15 +145,26 @@ chain_text(chain) := concat(", then ", [_stage_text(stage) | some stage in chain
 #   it again would route it to.
 draft(offer) := {
 	"offer": offer,
-	"discount_tier": _tier(offer),
-	"credit_share_pct": round(_share(offer) * 100) / 100,
-	"margin_after_offer_pct": _shown_margin(offer),
-	"offer_cost": _cost(offer),
-	"escalation_level": escalation.level_of(_executive_reasons(offer)),
-	"approval_chain": approval.chain_of(_reviewers(offer), escalation.level_of(_executive_reasons(offer))),
+	"discount_tier": route.figures.tier,
+	"credit_share_pct": round(route.figures.share * 100) / 100,
+	"margin_after_offer_pct": _shown(route.figures.margin),
+	"offer_cost": route.figures.cost,
+	"escalation_level": route.level,
+	"approval_chain": approval.chain_of(route.reviewers, route.level),
+} if {
+	route := route_of(offer)
 }
 
-_shown_margin(offer) := round(_margin(offer) * 100) / 100 if is_number(_margin(offer))
+# METADATA
+# title: What a draft's chain depends on
+# description: >-
+#   The draft's figures, the parallel reviewers it needs and its escalation level.
+route_of(offer) := {"figures": figures, "reviewers": _reviewers(offer, figures), "level": level} if {
+	figures := _figures(offer)
+	level := escalation.level_of(_executive_reasons(offer, figures))
+}
+
+_shown(margin_pct) := round(margin_pct * 100) / 100 if is_number(margin_pct)
 
 else := null
 

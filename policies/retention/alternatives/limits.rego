@@ -9,6 +9,7 @@
 # in whole percents and months, credits in whole currency units.
 package retention.alternatives
 
+import data.retention.approval
 import data.retention.offers
 
 _discount := _config.discount
@@ -100,6 +101,7 @@ _credit_amounts contains amount if {
 _pause_months := floor(_config.offers.max_pause_months)
 
 # METADATA
+# scope: document
 # title: Most generous draft of an offer type
 # description: >-
 #   The largest discount for the longest duration, the largest credit, the
@@ -118,6 +120,8 @@ limit_offer(offer_type) := draft_offer(offer_type, 0, 0, 0) if {
 }
 
 # Every draft at which the chain may change, below or at the limit.
+default _candidates(_) := set()
+
 _candidates("discount") := {draft_offer("discount", pct, months, 0) |
 	some pct in _discount_pcts
 	some months in _discount_months
@@ -125,29 +129,29 @@ _candidates("discount") := {draft_offer("discount", pct, months, 0) |
 
 _candidates("service_credit") := {draft_offer("service_credit", 0, 0, amount) | some amount in _credit_amounts}
 
-# How generous a draft is: its cost first, then its size.
-_generosity(option) := [
-	option.offer_cost, option.offer.discount_pct,
-	option.offer.credit_amount, option.offer.duration_months,
-]
+# Each candidate with what its chain depends on (reviewers and escalation
+# level) and how generous it is: its cost first, then its size.
+_keyed[offer_type] := {[[route.reviewers, route.level], generosity, offer] |
+	some offer in _candidates(offer_type)
+	route := route_of(offer)
+	generosity := [route.figures.cost, offer.discount_pct, offer.credit_amount, offer.duration_months]
+} if {
+	some offer_type in ["discount", "service_credit"]
+}
 
 # METADATA
 # title: Shorter chains
 # description: >-
 #   For each approval chain shorter than the one at the limit, the most
 #   generous draft that still gets it, fewest approvers first.
-shorter_chains(offer_type, limit) := [step |
-	some [_, _, step] in sort([[count(roles), _generosity(best), best] |
-		some roles in {roles_of(option.approval_chain) | some option in _drafts(offer_type)}
+shorter_chains(offer_type, limit) := [draft(best) |
+	some [_, _, best] in sort([[count(roles), generosity, best] |
+		some key in {key | some [key, _, _] in _keyed[offer_type]}
+		roles := roles_of(approval.chain_of(key[0], key[1]))
 		count(roles) < count(roles_of(limit.approval_chain))
-		same := [[_generosity(option), option] |
-			some option in _drafts(offer_type)
-			roles_of(option.approval_chain) == roles
-		]
-		best := max(same)[1]
+		[generosity, best] := max([[generosity, offer] |
+			some [other, generosity, offer] in _keyed[offer_type]
+			other == key
+		])
 	])
 ]
-
-_drafts(offer_type) := {draft(offer) | some offer in _candidates(offer_type)}
-
-default _candidates(_) := set()

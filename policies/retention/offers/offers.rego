@@ -23,10 +23,9 @@ _is_credit if _offer.type == "service_credit"
 _tier_names contains tier.name if some tier in _config.discount.tiers
 
 # Tiers sorted by their ceiling, so the data may list them in any order.
-_fitting_tiers(pct) := sort([[tier.max_pct, tier.name] |
-	some tier in _config.discount.tiers
-	pct <= tier.max_pct
-])
+_tiers_by_ceiling := sort([[tier.max_pct, tier.name] | some tier in _config.discount.tiers])
+
+_fitting_tiers(pct) := [name | some [max_pct, name] in _tiers_by_ceiling; pct <= max_pct]
 
 # METADATA
 # title: Tier of a discount percentage
@@ -34,7 +33,7 @@ _fitting_tiers(pct) := sort([[tier.max_pct, tier.name] |
 #   The name of the lowest tier (discount.tiers) whose ceiling covers the
 #   percentage; above every tier, not_allowed. The discount tier of the
 #   proposed offer and of every drafted alternative is read here.
-tier_of(pct) := _fitting_tiers(pct)[0][1] if {
+tier_of(pct) := _fitting_tiers(pct)[0] if {
 	count(_fitting_tiers(pct)) > 0
 } else := "not_allowed"
 

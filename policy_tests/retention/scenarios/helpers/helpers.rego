@@ -23,7 +23,8 @@ expected(overrides) := object.union(
 	overrides,
 )
 
-without_explanations(decision) := object.remove(decision, {"explanations"})
+# The save option drafts have tests of their own (alternatives_test).
+without_explanations(decision) := object.remove(decision, {"explanations", "alternatives"})
 
 rules(decision) := {e.rule | some e in decision.explanations}
 
