@@ -140,16 +140,54 @@ _not_allowed := [{
 	count(rules) > 0
 ]
 
+_proposed := input.case.proposed_offer
+
+# The proposal cut back to what routes, in whole units; a proposal smaller
+# than any whole unit is shown the limit instead.
+_nearest_offer("discount") := draft_offer("discount", pct, months, 0) if {
+	pct := _off_threshold_pct(min([floor(_proposed.discount_pct), discount_limit_pct]))
+	pct > 0
+	months := min([_proposed.duration_months, floor(_discount.max_duration_months)])
+} else := limit_offer("discount")
+
+_nearest_offer("service_credit") := draft_offer("service_credit", 0, 0, amount) if {
+	amount := _off_threshold_amount(min([floor(_proposed.credit_amount), credit_limit_amount]))
+	amount > 0
+} else := limit_offer("service_credit")
+
+_pause_type(offer_type) if offer_type in _config.offers.pause_types
+
+_nearest_pause_months := min([_proposed.duration_months, _pause_months])
+
+_nearest_offer(offer_type) := draft_offer(offer_type, 0, _nearest_pause_months, 0) if {
+	_pause_type(offer_type)
+	_nearest_pause_months > 0
+} else := limit_offer(offer_type) if {
+	_pause_type(offer_type)
+}
+
+_nearest_offer(offer_type) := limit_offer(offer_type) if {
+	not offer_type in {"discount", "service_credit"}
+	not _pause_type(offer_type)
+}
+
+default _nearest := null
+
+_nearest := _summarized(draft(_nearest_offer(_proposed.type))) if _allowed(_proposed.type)
+
 # METADATA
 # title: Save option drafts
 # description: >-
-#   drafted, with the allowed options in order and the offer types not
-#   allowed; or paused, with none, until the case's pause is resolved.
+#   drafted, with the allowed options in order, the offer types not allowed,
+#   and the allowed draft of the proposed offer's type nearest the proposal
+#   (no larger in any parameter); or paused, with none, until the case's
+#   pause is resolved.
 drafts := {
 	"status": "paused",
 	"message": "The case is paused; save options are drafted once its pause is resolved.",
 	"options": [],
 	"not_allowed": [],
+	"nearest": null,
 } if {
 	_paused
 } else := {
@@ -157,4 +195,5 @@ drafts := {
 	"message": "Drafts for a person: nothing here is proposed, sent or authorized until someone proposes it.",
 	"options": _options,
 	"not_allowed": _not_allowed,
+	"nearest": _nearest,
 }
