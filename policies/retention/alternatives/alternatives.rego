@@ -142,6 +142,10 @@ _not_allowed := [{
 
 _proposed := input.case.proposed_offer
 
+_pause_type(offer_type) if offer_type in _config.offers.pause_types
+
+_nearest_pause_months := min([_proposed.duration_months, _pause_months])
+
 # The proposal cut back to what routes, in whole units; a proposal smaller
 # than any whole unit is shown the limit instead.
 _nearest_offer("discount") := draft_offer("discount", pct, months, 0) if {
@@ -154,10 +158,6 @@ _nearest_offer("service_credit") := draft_offer("service_credit", 0, 0, amount) 
 	amount := _off_threshold_amount(min([floor(_proposed.credit_amount), credit_limit_amount]))
 	amount > 0
 } else := limit_offer("service_credit")
-
-_pause_type(offer_type) if offer_type in _config.offers.pause_types
-
-_nearest_pause_months := min([_proposed.duration_months, _pause_months])
 
 _nearest_offer(offer_type) := draft_offer(offer_type, 0, _nearest_pause_months, 0) if {
 	_pause_type(offer_type)
