@@ -140,7 +140,7 @@ class AlternativesStatus(StrEnum):
 
 
 class Alternatives(BaseModel):
-    """Save option drafts (data.retention.alternatives): for a person to weigh; never proposed or authorized by the service."""
+    """Save option drafts (data.retention.alternatives): for a person to weigh; the service never proposes one."""
 
     model_config = ConfigDict(extra="forbid")
 
