@@ -206,5 +206,8 @@ test_alternatives_nearest_pause_and_credit_are_cut_back_to_the_limit if {
 	tiny_credit := data.retention.decision.alternatives with input as long_pause
 		with input.case.proposed_offer as helpers.credit(0.5)
 		with input.derived as object.union(long_pause.derived, helpers.credit_facts(0.0006, 72, 0.5))
-	helpers.draft_brief(tiny_credit.nearest) == ["service_credit", 0, 0, 21000, [["account_owner"], ["finance"], ["executive"]]]
+	helpers.draft_brief(tiny_credit.nearest) == [
+		"service_credit", 0, 0, 21000,
+		[["account_owner"], ["finance"], ["executive"]],
+	]
 }
