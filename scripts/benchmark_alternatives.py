@@ -3,36 +3,14 @@
 The decision document carries the drafts (data.retention.alternatives), so every decide figure already
 includes them. This adds OPA's timer_rego_query_eval_ns (?metrics=true) for the same enriched input,
 one request at a time: the whole decision; the drafts alone (with the rules they share with the
-decision: classification, eligibility, caps); and an ad-hoc query of every other part of the decision,
-which is what deciding would cost without the drafts.
+decision: classification, eligibility, caps); and the verdict (data.retention.verdict), the decision
+without the drafts.
 """
 
 import statistics
 from typing import Any
 
 import httpx
-
-# The decision document's parts other than the drafts, each from the package that decides it.
-_PARTS = {
-    "outcome": "data.retention.outcome",
-    "reason_class": "data.retention.classification.reason_class",
-    "save_path": "data.retention.classification.save_path",
-    "discount_tier": "data.retention.offers.discount_tier",
-    "legal": "data.retention.legal.review_required",
-    "escalation": "data.retention.escalation.level",
-    "urgent": "data.retention.escalation.urgent",
-    "routed": "data.retention.approval.routed_chain",
-    "owner": "data.retention.approval.owner_chain",
-    "pauses": "data.retention.eligibility.pause_reasons",
-    "missing": "data.retention.eligibility.missing_evidence",
-    "violations": "[data.retention.offers.violations, data.retention.margin.violations, "
-    "data.retention.history.violations]",
-    "explanations": "[data.retention.classification.explanations, data.retention.eligibility.explanations, "
-    "data.retention.offers.explanations, data.retention.margin.explanations, "
-    "data.retention.history.explanations, data.retention.legal.explanations, "
-    "data.retention.escalation.explanations, data.retention.approval.explanations]",
-}
-WITHOUT_ALTERNATIVES = "x := {" + ", ".join(f'"{key}": {ref}' for key, ref in _PARTS.items()) + "}"
 
 
 def _median_eval_ms(client: httpx.Client, path: str, body: dict[str, Any], runs: int) -> float:
@@ -55,7 +33,7 @@ def eval_figures(opa_url: str, policy_input: dict[str, Any], *, runs: int = 100)
                 client, "/v1/data/retention/alternatives/drafts", {"input": policy_input}, runs
             ),
             "without_alternatives_ms": _median_eval_ms(
-                client, "/v1/query", {"query": WITHOUT_ALTERNATIVES, "input": policy_input}, runs
+                client, "/v1/data/retention/verdict", {"input": policy_input}, runs
             ),
         }
 

@@ -64,12 +64,20 @@ _explanations := array.flatten([
 # METADATA
 # title: Save-offer decision
 # description: >-
-#   The decision document for one save case: outcome, reason class and save
-#   path, discount tier, legal review, escalation, urgency, the approval
-#   chain, every pause reason, missing field, violation and explanation, and
-#   the save option drafts (alternatives) a person may propose instead.
+#   The decision document for one save case: the verdict, and the save option
+#   drafts (alternatives) a person may propose instead.
 # entrypoint: true
-decision := {
+decision := object.union(verdict, {"alternatives": alternatives.drafts})
+
+# METADATA
+# title: Save-offer verdict
+# description: >-
+#   The decision on the proposed offer alone: outcome, reason class and save
+#   path, discount tier, legal review, escalation, urgency, the approval
+#   chain, and every pause reason, missing field, violation and explanation.
+#   What a replay or comparison of decisions needs, without the drafts.
+# entrypoint: true
+verdict := {
 	"outcome": outcome,
 	"reason_class": classification.reason_class,
 	"save_path": _save_path,
@@ -82,5 +90,4 @@ decision := {
 	"missing_evidence": sort(eligibility.missing_evidence),
 	"violations": sort(_violations),
 	"explanations": _explanations,
-	"alternatives": alternatives.drafts,
 }

@@ -29,52 +29,61 @@ _concession_or_discount("discount")
 #   reason, a poor fit, the account's concession history (the limit, a
 #   discount still running, or history the policy cannot read), an account it
 #   cannot be priced on, or no whole amount within the caps and the margin floor.
-blocking_rules[offer_type] := {rule | some rule, _ in _messages; _blocks(rule, offer_type)} if {
+blocking_rules[offer_type] := {rule | some [blocked, rule] in _blocked; blocked == offer_type} if {
 	some offer_type in _offer_types
 }
 
-_blocks("offer.not_approved_for_reason", offer_type) if not offer_type in offers.allowed_types
+_blocked contains [offer_type, "offer.not_approved_for_reason"] if {
+	some offer_type in _offer_types
+	not offer_type in offers.allowed_types
+}
 
-_blocks("offer.unprofitable_fit", offer_type) if offers.poor_fit_blocks(offer_type)
+_blocked contains [offer_type, "offer.unprofitable_fit"] if {
+	some offer_type in _offer_types
+	offers.poor_fit_blocks(offer_type)
+}
 
-_blocks("history.repeat_concession_limit", offer_type) if {
+_blocked contains [offer_type, "history.repeat_concession_limit"] if {
+	some offer_type in _offer_types
 	history.concession_type(offer_type)
 	history.concession_limit_reached
 }
 
-_blocks("history.discount_already_active", "discount") if history.discount_running
+_blocked contains ["discount", "history.discount_already_active"] if history.discount_running
 
-_blocks("history.missing", offer_type) if {
+_blocked contains [offer_type, "history.missing"] if {
+	some offer_type in _offer_types
 	_concession_or_discount(offer_type)
 	not history.readable
 }
 
-_blocks("pause.missing_evidence", offer_type) if {
+_blocked contains [offer_type, "pause.missing_evidence"] if {
+	some offer_type in _offer_types
 	offer_type in _config.evidence.costed_offer_types
 	not priceable
 }
 
 # No whole percent or amount leaves the margin at or over the floor.
-_blocks("margin.floor", "discount") if {
+_blocked contains ["discount", "margin.floor"] if {
 	priceable
 	floor(_concession_for_margin(_config.margin.floor_pct)) < 1
 }
 
-_blocks("margin.floor", "service_credit") if {
+_blocked contains ["service_credit", "margin.floor"] if {
 	priceable
 	floor((_account.arr * _concession_for_margin(_config.margin.floor_pct)) / 100) < 1
 }
 
-_blocks("offer.discount_above_segment_cap", "discount") if floor(offers.segment_cap) < 1
+_blocked contains ["discount", "offer.discount_above_segment_cap"] if floor(offers.segment_cap) < 1
 
-_blocks("offer.credit_above_max", "service_credit") if {
+_blocked contains ["service_credit", "offer.credit_above_max"] if {
 	priceable
 	floor((_account.arr * _credit.max_pct) / 100) < 1
 }
 
-_blocks("offer.pause_too_long", offer_type) if {
-	offer_type in _config.offers.pause_types
+_blocked contains [offer_type, "offer.pause_too_long"] if {
 	_pause_months < 1
+	some offer_type in _config.offers.pause_types
 }
 
 _messages := {

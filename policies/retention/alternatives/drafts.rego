@@ -97,14 +97,14 @@ _finance(offer, figures) if {
 }
 
 _finance(offer, _) if {
+	_concession_needs_finance
 	history.concession_type(offer.type)
-	approval.past_due
 }
 
-_finance(offer, _) if {
-	history.concession_type(offer.type)
-	history.repeat_concessions
-}
+# Finance reviews any concession for this account: past due, or a repeat concession.
+_concession_needs_finance if approval.past_due
+
+_concession_needs_finance if history.repeat_concessions
 
 _reviewers(offer, figures) := (finance | revops) | legal_review if {
 	finance := {"finance" | _finance(offer, figures)}
@@ -143,7 +143,12 @@ chain_text(chain) := concat(", then ", [_stage_text(stage) | some stage in chain
 #   The drafted offer with its discount tier, credit share of ARR, margin
 #   after the offer, cost, escalation level and the approval chain deciding
 #   it again would route it to.
-draft(offer) := {
+draft(offer) := routed_draft(offer, route_of(offer))
+
+# METADATA
+# title: A drafted option, already routed
+# description: The drafted option for an offer whose figures, reviewers and level are known (route_of).
+routed_draft(offer, route) := {
 	"offer": offer,
 	"discount_tier": route.figures.tier,
 	"credit_share_pct": round(route.figures.share * 100) / 100,
@@ -151,8 +156,6 @@ draft(offer) := {
 	"offer_cost": route.figures.cost,
 	"escalation_level": route.level,
 	"approval_chain": approval.chain_of(route.reviewers, route.level),
-} if {
-	route := route_of(offer)
 }
 
 # METADATA

@@ -60,13 +60,8 @@ _discount_pcts contains pct if {
 	pct <= discount_limit_pct
 }
 
-# The largest percent whose cost over months stays within cost.executive_over.
-_discount_pcts contains pct if {
-	some months in _discount_months
-	pct := _off_threshold_pct(floor((_config.cost.executive_over * 1200) / (_account.arr * months)))
-	pct > 0
-	pct <= discount_limit_pct
-}
+# The largest percent whose cost over the months stays within cost.executive_over.
+_cost_limit_pct(months) := _off_threshold_pct(floor((_config.cost.executive_over * 1200) / (_account.arr * months)))
 
 _discount_months contains months if {
 	some months in [floor(_discount.legal_review_over_months), floor(_discount.max_duration_months)]
@@ -122,16 +117,26 @@ limit_offer(offer_type) := draft_offer(offer_type, 0, 0, 0) if {
 # Every draft at which the chain may change, below or at the limit.
 default _candidates(_) := set()
 
-_candidates("discount") := {draft_offer("discount", pct, months, 0) |
+_candidates("discount") := _discount_grid | _discount_at_cost_limits
+
+_candidates("service_credit") := {draft_offer("service_credit", 0, 0, amount) | some amount in _credit_amounts}
+
+_discount_grid contains draft_offer("discount", pct, months, 0) if {
 	some pct in _discount_pcts
 	some months in _discount_months
 }
 
-_candidates("service_credit") := {draft_offer("service_credit", 0, 0, amount) | some amount in _credit_amounts}
+# Each duration with the largest percent whose cost stays within the executive threshold.
+_discount_at_cost_limits contains draft_offer("discount", pct, months, 0) if {
+	some months in _discount_months
+	pct := _cost_limit_pct(months)
+	pct > 0
+	pct <= discount_limit_pct
+}
 
 # Each candidate with what its chain depends on (reviewers and escalation
 # level) and how generous it is: its cost first, then its size.
-_keyed[offer_type] := {[[route.reviewers, route.level], generosity, offer] |
+_keyed[offer_type] := {[[route.reviewers, route.level], generosity, [offer, route]] |
 	some offer in _candidates(offer_type)
 	route := route_of(offer)
 	generosity := [route.figures.cost, offer.discount_pct, offer.credit_amount, offer.duration_months]
@@ -144,7 +149,7 @@ _keyed[offer_type] := {[[route.reviewers, route.level], generosity, offer] |
 # description: >-
 #   For each approval chain shorter than the one at the limit, the most
 #   generous draft that still gets it, fewest approvers first.
-shorter_chains(offer_type, limit) := [draft(best) |
+shorter_chains(offer_type, limit) := [routed_draft(best[0], best[1]) |
 	some [_, _, best] in sort([[count(roles), generosity, best] |
 		some key in {key | some [key, _, _] in _keyed[offer_type]}
 		roles := roles_of(approval.chain_of(key[0], key[1]))

@@ -33,8 +33,9 @@ _fitting_tiers(pct) := [name | some [max_pct, name] in _tiers_by_ceiling; pct <=
 #   The name of the lowest tier (discount.tiers) whose ceiling covers the
 #   percentage; above every tier, not_allowed. The discount tier of the
 #   proposed offer and of every drafted alternative is read here.
-tier_of(pct) := _fitting_tiers(pct)[0] if {
-	count(_fitting_tiers(pct)) > 0
+tier_of(pct) := fitting[0] if {
+	fitting := _fitting_tiers(pct)
+	count(fitting) > 0
 } else := "not_allowed"
 
 # METADATA
