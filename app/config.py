@@ -137,6 +137,15 @@ class Settings(BaseSettings):
         description="Each readiness check (database write, OPA decision rule) is cut off after this.",
     )
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="How often overdue tasks are escalated.")
+    web_session_minutes: int = Field(
+        default=480,
+        ge=1,
+        le=7 * 24 * 60,
+        description=(
+            "How long a web page session lasts after sign-in (minutes); then the person signs in again with their "
+            "personal token. Signing out ends it at once."
+        ),
+    )
     workers: int = Field(
         default=1,
         ge=1,

@@ -92,9 +92,10 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Create the service's async engine for a sqlite or postgresql URL."""
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+def create_engine(url: str, *, json_deserializer: Callable[[str], Any] | None = None) -> AsyncEngine:
+    """Create the service's async engine for a sqlite or postgresql URL (JSON read with json.loads unless given)."""
+    options: dict[str, Any] = {} if json_deserializer is None else {"json_deserializer": json_deserializer}
+    engine = create_async_engine(async_url(url), pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api import approvals, decisions, health, outcomes, people, policy, programme, save_cases, tokens
 from app.api.errors import http_error_handler, service_error_handler, validation_error_handler
 from app.api.middleware import AccessLog, BodySizeLimit, NulInParameters
+from app.api.pages import site as pages
 from app.approvals import scheduler
 from app.background import Periodic
 from app.clock import Clock, SystemClock
@@ -131,6 +132,8 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
             # Clients and the committed contract name operations by id: none may be generated.
             assert isinstance(route, APIRoute) and route.operation_id, f"{route} needs a stable operation_id"
         app.include_router(module.router)
+    # The pages for people (sign-in, inbox, case, programme …): server-rendered, outside the OpenAPI contract.
+    pages.install(app)
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

@@ -18,6 +18,9 @@ Starts one standalone OPA (the policies bundle; or uses --opa-url) and then, pha
            SQLite and PostgreSQL, in process, one read session per call: no filter, a 3-month period,
            one segment, one reason class with one offer type, one policy revision; the first call and
            the median and max of --programme-runs (5) more per query (PostgreSQL gets VACUUM ANALYZE too).
+  shadow   decide as in the SQLite phase with shadow mode on (SHADOW_RELEASE: a release of the same
+           policies, so the shadow OPA does the live OPA's work again): throughput and latency beside the
+           plain SQLite row, and the shadow's written, dropped and failed evaluations (GET /v1/policy).
   replay   the impact report (python -m app.impact) over --replay-rows (100,000) seeded logged decisions:
            decisions per second and peak RSS, with both policies deciding and with the base's decisions
            read from the log (scripts/benchmark_replay.py).
@@ -87,6 +90,7 @@ PHASES = (
     "programme-sqlite",
     "programme-postgres",
     "replay",
+    "shadow",
 )
 PG_WORKERS = (1, 2, 4)
 
@@ -272,6 +276,7 @@ def _decide_service(
     workers: int,
     opa: Process | None,
     memory: bool = False,
+    shadow: bool = False,
 ) -> None:
     with uvicorn(label, workdir, env, workers=workers) as (service, url):
         token = _service_token(env)
@@ -290,6 +295,10 @@ def _decide_service(
         )
         if memory:
             results.memory = asyncio.run(_memory(args, target, service.pid, served=row["decisions_served"]))
+        if shadow:
+            time.sleep(3)  # the shadow's last evaluations finish and its buffer is flushed (every second)
+            row["shadow"] = httpx.get(f"{url}/v1/policy", headers=target.headers, timeout=30).json()["shadow"]
+            _log(f"{label}: shadow {row['shadow']}")
 
 
 async def _memory(args: argparse.Namespace, target: Target, pid: int, *, served: int) -> dict[str, Any]:
@@ -509,6 +518,24 @@ def run(args: argparse.Namespace, opa_url: str, opa: Process | None) -> Results:
                 # side by side they would race on the same DDL and rows.
                 cli(env, "seed", env["SEED_DIRECTORY_FILE"])
                 _decide_service(args, results, label=label, env=env, workdir=workdir, workers=workers, opa=opa)
+    if "shadow" in phases:
+        with _phase(results, "decide shadow"), _tempdir("save-offers-bench-") as workdir:
+            env = service_env(
+                f"sqlite:///{workdir / 'decisions.db'}",
+                opa_url,
+                RELEASE_DIR=str(workdir / "releases"),
+                SHADOW_RELEASE="bench-shadow",
+            )
+            subprocess.run(
+                [str(PYTHON), "-m", "app.policy.release", "build", "--name", "bench-shadow"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            _decide_service(
+                args, results, label="SQLite, shadow on", env=env, workdir=workdir, workers=1, opa=opa, shadow=True
+            )
     if "pages-sqlite" in phases:
         with _phase(results, "pages sqlite"), _tempdir("save-offers-bench-") as workdir:
             _pages(
@@ -600,6 +627,13 @@ def _decide_table(args: argparse.Namespace, results: Results) -> list[str]:
             "OPA CPU ms per service decision (on top of the service's): "
             + ", ".join(f"{row['target']} {row['opa_cpu_ms_per_decision']:.2f}" for row in extra)
         )
+    for row in results.decide:
+        if shadow := row.get("shadow"):
+            out.append(
+                f"{row['target']}: the shadow OPA is a second process on the same two cores; of its evaluations "
+                f"{shadow['written']} written, {shadow['dropped']} dropped (SHADOW_MAX_PENDING), "
+                f"{shadow['failed']} failed, {shadow['pending']} pending at the end"
+            )
     split = [row for row in results.decide if row.get("workers", 1) > 1 and row.get("worker_cpu_ms_per_decision")]
     if split:
         out.append(

@@ -16,6 +16,7 @@ from app.errors import Forbidden
 from app.inbound import NO_NUL_PATTERN
 from app.policy.client import PolicyClient
 from app.policy.supervisor import EmbeddedOpa
+from app.shadow.service import ShadowEvaluator
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -50,6 +51,11 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _shadow(request: Request) -> ShadowEvaluator | None:
+    shadow: ShadowEvaluator | None = request.app.state.shadow
+    return shadow
+
+
 def _embedded_opa(request: Request) -> EmbeddedOpa | None:
     embedded: EmbeddedOpa | None = request.app.state.embedded_opa
     return embedded
@@ -66,6 +72,8 @@ PolicyDep = Annotated[PolicyClient, Depends(_policy)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EmbeddedOpaDep = Annotated[EmbeddedOpa | None, Depends(_embedded_opa)]
+# The shadow evaluator when SHADOW_RELEASE is set and its OPA started (app.shadow); else None.
+ShadowDep = Annotated[ShadowEvaluator | None, Depends(_shadow)]
 
 
 # Declared for the OpenAPI contract only; app/api/auth.py reads and checks the headers.

@@ -5,11 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import EmbeddedOpaDep, PolicyDep, PrincipalDep, ReadSessionDep
+from app.api.deps import EmbeddedOpaDep, PolicyDep, PrincipalDep, ReadSessionDep, SettingsDep, ShadowDep
 from app.api.errors import error_responses
+from app.config import Settings
 from app.policy.release import release_name
 from app.releases import service as revision_history
 from app.releases.schemas import PolicyRevisionRead
+from app.shadow.schemas import ShadowRead
+from app.shadow.service import ShadowEvaluator
 
 router = APIRouter(tags=["operations"])
 
@@ -25,6 +28,9 @@ class PolicyRead(BaseModel):
     healthy: bool
     restarts: int | None
     error: str | None
+    shadow: ShadowRead | None = Field(
+        description="Shadow mode (SHADOW_RELEASE): the release decided beside the live one; null when off."
+    )
 
 
 @router.get(
@@ -34,7 +40,9 @@ class PolicyRead(BaseModel):
     response_model=PolicyRead,
     responses=error_responses(401, 403, 503),
 )
-async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep, _principal: PrincipalDep) -> PolicyRead:
+async def get_policy(
+    policy: PolicyDep, embedded: EmbeddedOpaDep, shadow: ShadowDep, settings: SettingsDep, _principal: PrincipalDep
+) -> PolicyRead:
     """The policy revision and release OPA serves now, and whether OPA is healthy (any authenticated caller)."""
     status = await policy.status()
     return PolicyRead(
@@ -46,7 +54,17 @@ async def get_policy(policy: PolicyDep, embedded: EmbeddedOpaDep, _principal: Pr
         healthy=status.healthy,
         restarts=embedded.restarts if embedded else None,
         error=status.error,
+        shadow=_shadow_status(shadow, settings),
     )
+
+
+def _shadow_status(shadow: ShadowEvaluator | None, settings: Settings) -> ShadowRead | None:
+    if shadow is not None:
+        return shadow.status()
+    if settings.shadow_release is None:
+        return None
+    # Configured, but its OPA did not start (logged at start-up): say so rather than look switched off.
+    return ShadowRead(release=settings.shadow_release, running=False, pending=0, written=0, dropped=0, failed=0)
 
 
 @router.get(

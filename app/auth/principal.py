@@ -12,6 +12,9 @@ class TokenKind(StrEnum):
     # it can only be exchanged, once, for a personal token of its holder.
     TEMPORARY = "temporary"
     SERVICE = "service"
+    # A web page session (app.auth.sessions): a person's personal token exchanged at sign-in for a cookie
+    # that expires; it works only on the pages, never as an API bearer token.
+    SESSION = "session"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _create(
+async def create_token(
     session: AsyncSession,
     *,
     kind: TokenKind,
@@ -34,6 +34,7 @@ async def _create(
     service_name: str | None = None,
     exchanged_from_id: str | None = None,
 ) -> tuple[ApiToken, str]:
+    """Store a new token of any kind (as its hash) and return it with its secret, which is shown once."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         id=str(uuid.uuid4()),
@@ -60,16 +61,16 @@ async def issue_person_token(
     if person is None:
         raise NotFound(f"No person with id {person_id!r}.")
     if issuer is None:
-        return await _create(
+        return await create_token(
             session, kind=TokenKind.PERSONAL, label=label, now=now, issued_by=CLI_ISSUER, person_id=person.id
         )
     if issuer.person_id == person.id:
-        return await _create(
+        return await create_token(
             session, kind=TokenKind.PERSONAL, label=label, now=now, issued_by=person.id, person_id=person.id
         )
     if not issuer.is_admin:
         raise Forbidden("Only the person themself or an administrator may issue a token for them.")
-    return await _create(
+    return await create_token(
         session, kind=TokenKind.TEMPORARY, label=label, now=now, issued_by=issuer.person_id, person_id=person.id
     )
 
@@ -78,7 +79,7 @@ async def issue_service_token(
     *, session: AsyncSession, service_name: str, issued_by: str, label: str, now: datetime
 ) -> tuple[ApiToken, str]:
     """A token for a CRM integration, bound to the source it may report for."""
-    return await _create(
+    return await create_token(
         session, kind=TokenKind.SERVICE, label=label, now=now, issued_by=issued_by, service_name=service_name
     )
 
@@ -96,7 +97,7 @@ async def exchange(*, session: AsyncSession, principal: Principal, label: str, n
             current={"exchanged_at": temporary.exchanged_at.isoformat()},
         )
     temporary.exchanged_at = now
-    return await _create(
+    return await create_token(
         session,
         kind=TokenKind.PERSONAL,
         label=label,
@@ -130,6 +131,8 @@ async def principal_for(*, session: AsyncSession, secret: str) -> Principal:
     if token is None:
         raise Unauthenticated("The API token is unknown or revoked.")
     kind = TokenKind(token.kind)
+    if kind is TokenKind.SESSION:
+        raise Unauthenticated("A web session cookie is not an API token; send a personal or service token.")
     if kind is TokenKind.SERVICE:
         return Principal(service_name=token.service_name, token_id=token.id, token_kind=kind)
     if kind is TokenKind.TEMPORARY and token.exchanged_at is not None:

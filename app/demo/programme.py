@@ -193,7 +193,8 @@ def _report(result: DemoResult, *, seed: int, months: int, settings: Settings, r
         "See the metrics: start the service, mint a token for someone who may read them, and ask:\n"
         f"  {env}scripts/serve.sh   # in another terminal\n"
         f"  TOKEN=$({env}.venv/bin/python -m app.directory.cli person-token {who})\n"
-        f'  curl -H "Authorization: Bearer $TOKEN" {METRICS_URL}',
+        f'  curl -H "Authorization: Bearer $TOKEN" {METRICS_URL}\n'
+        "or sign in with that token at http://localhost:8000/sign-in and open the programme dashboard.",
         file=out,
     )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.config import PROJECT_ROOT, get_settings
 from app.database import create_engine
+from app.impact.codec import json_loads
 from app.impact.replay import Period
 from app.impact.report import render
 from app.impact.run import Impact, run_impact
@@ -57,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace) -> Impact:
     settings = get_settings()
     sources = PolicySources(args.repo)
-    engine = create_engine(args.database_url or settings.database_url)
+    engine = create_engine(args.database_url or settings.database_url, json_deserializer=json_loads)
     try:
         return await run_impact(
             opa=settings.opa_binary,

@@ -15,10 +15,16 @@ from typing import Any, Self
 
 import aiohttp
 
+from app.impact.codec import json_dumps, json_loads
 from app.policy.supervisor import free_loopback_port
 
 WRAPPER = Path(__file__).with_name("wrapper.rego")
 START_TIMEOUT_SECONDS = 30.0
+# A replay decision allocates about 115 KB inside OPA; at Go's default (GOGC=100) garbage collection
+# took a fifth of OPA's CPU (400: 15% less CPU than 100, 800: 8% less again). Collecting less often
+# costs memory, bounded in a batch job that holds a few batches at a time: about 100 MB more per OPA
+# (scripts/benchmark.py prints OPA's peak RSS).
+REPLAY_GOGC = "800"
 UNDECIDED: dict[str, Any] = {
     "outcome": "undecided",
     "chain": [],
@@ -80,9 +86,12 @@ class ReplayOpa:
             str(WRAPPER),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "GOGC": REPLAY_GOGC},
         )
         self._http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=8), timeout=aiohttp.ClientTimeout(total=300)
+            connector=aiohttp.TCPConnector(limit=8),
+            timeout=aiohttp.ClientTimeout(total=300),
+            json_serialize=json_dumps,
         )
         await self._wait_healthy()
         return self
@@ -104,21 +113,33 @@ class ReplayOpa:
 
     async def decide(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The policy's (reduced) decision for each input, in order (UNDECIDED where it has none)."""
+        # An input the policy has no decision for is absent from the list: it is reported as undecided.
+        results: list[dict[str, Any]] = [UNDECIDED] * len(inputs)
+        for result in await self._query("results", inputs):
+            results[result["i"]] = result
+        return results
+
+    async def _query(self, rule: str, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         assert self._http is not None
         if not inputs:
             return []
         async with (
             self._slots,
-            self._http.post(f"{self.url}/v1/data/impact/results", json={"input": {"items": inputs}}) as response,
+            self._http.post(f"{self.url}/v1/data/impact/{rule}", json={"input": {"items": inputs}}) as response,
         ):
-            body = await response.json()
+            body = await response.json(loads=json_loads)
             if response.status != 200 or "result" not in body:
                 raise RuntimeError(f"OPA on {self._policy_dir} answered {response.status}: {body}")
-        # An input the policy has no decision for is absent from the list: it is reported as undecided.
-        results: list[dict[str, Any]] = [UNDECIDED] * len(inputs)
-        for result in body["result"]:
-            results[result["i"]] = result
-        return results
+        result: list[dict[str, Any]] = body["result"]
+        return result
+
+    async def explain(self, inputs: list[dict[str, Any]]) -> list[list[str]]:
+        """The rule ids that fired for each input, in order (none where the policy has no decision)."""
+        body = await self._query("explained", inputs)
+        rules: list[list[str]] = [[] for _ in inputs]
+        for result in body:
+            rules[result["i"]] = result["rules"]
+        return rules
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -39,6 +39,10 @@ class LoggedInput:
     shadow: dict[str, Any] | None = None  # the shadow release's decision, in --shadow mode
 
 
+# A page's readable inputs with the base's and the candidate's decisions, in the same order.
+Decided = tuple[list[LoggedInput], list[dict[str, Any]], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime | None = None
@@ -211,33 +215,49 @@ async def replay(
         finally:
             await queue.put(None)
 
-    producer = asyncio.create_task(produce())
     changed_seen: set[str] = set()
     discount_sample: list[tuple[str, dict[str, Any]]] = []
+
+    async def decide(page: list[LoggedInput]) -> Decided:
+        readable: list[LoggedInput] = []
+        for logged in page:
+            tally.see(logged.decision_time)
+            reason = None if validator is None else refusal(validator, logged.policy_input)
+            if reason is not None:
+                tally.refuse(logged.decision_id, reason)
+                continue
+            readable.append(logged)
+        old, new = await _base_and_candidate(base, candidate, readable, base_revision, tally)
+        return readable, old, new
+
+    async def count(decided: Decided) -> None:
+        changed_ids: set[str] = set()
+        for logged, before, after in zip(*decided, strict=True):
+            if tally.add(logged.decision_id, logged.policy_input, before, after) and logged.case_id:
+                changed_ids.add(logged.case_id)
+            offer = logged.policy_input.get("case", {}).get("proposed_offer", {})
+            if (
+                after["outcome"] == "route"
+                and offer.get("type") == "discount"
+                and len(discount_sample) < DISCOUNT_PAIR_SAMPLE
+            ):
+                discount_sample.append((logged.decision_id, logged.policy_input))
+        await _join_outcomes(engine, tally, changed_ids, changed_seen)
+
+    producer = asyncio.create_task(produce())
+    # One page is decided while the one before it is counted: the OPAs and this process work at once.
+    pending: asyncio.Task[Decided] | None = None
     try:
         while (page := await queue.get()) is not None:
-            readable: list[LoggedInput] = []
-            for logged in page:
-                tally.see(logged.decision_time)
-                reason = None if validator is None else refusal(validator, logged.policy_input)
-                if reason is not None:
-                    tally.refuse(logged.decision_id, reason)
-                    continue
-                readable.append(logged)
-            old, new = await _base_and_candidate(base, candidate, readable, base_revision, tally)
-            changed_ids: set[str] = set()
-            for logged, before, after in zip(readable, old, new, strict=True):
-                if tally.add(logged.decision_id, logged.policy_input, before, after) and logged.case_id:
-                    changed_ids.add(logged.case_id)
-                offer = logged.policy_input.get("case", {}).get("proposed_offer", {})
-                if (
-                    after["outcome"] == "route"
-                    and offer.get("type") == "discount"
-                    and len(discount_sample) < DISCOUNT_PAIR_SAMPLE
-                ):
-                    discount_sample.append((logged.decision_id, logged.policy_input))
-            await _join_outcomes(engine, tally, changed_ids, changed_seen)
+            previous, pending = pending, asyncio.create_task(decide(page))
+            if previous is not None:
+                await count(await previous)
+        if pending is not None:
+            await count(await pending)
+            pending = None
     finally:
-        producer.cancel()
-        await asyncio.gather(producer, return_exceptions=True)
+        for task in (producer, pending):
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in (producer, pending) if t is not None), return_exceptions=True)
     return discount_sample

@@ -95,7 +95,7 @@ def _examples(t: Tally) -> list[str]:
         return [*lines, "No changed decisions.", ""]
     for cell, examples in sorted(t.examples.items()):
         lines += [f"**{cell}**", ""]
-        rows = [[f"`{e.subject}`", ", ".join(e.base_rules), ", ".join(e.candidate_rules)] for e in examples]
+        rows = [[f"`{e.subject}`", ", ".join(e.base_rules or []), ", ".join(e.candidate_rules or [])] for e in examples]
         lines += _table(["decision", "rules under base", "rules under candidate"], rows)
     return lines
 

@@ -1,5 +1,7 @@
 """The impact run: resolve both policies, diff them, replay the log, probe the thresholds, check invariants."""
 
+import asyncio
+import dataclasses
 import itertools
 import json
 import time
@@ -81,6 +83,24 @@ async def _discount_pairs(tally: Tally, candidate: ReplayOpa, sample: list[tuple
         tally.check_larger_discount(f"{subject} (+5 points)", smaller, larger)
 
 
+async def _explain_examples(tally: Tally, base: ReplayOpa, candidate: ReplayOpa) -> None:
+    """Fill in the rule ids that fired for each example the log did not already explain."""
+    for cell, examples in tally.examples.items():
+        if all(e.base_rules is not None and e.candidate_rules is not None for e in examples):
+            continue
+        base_rules, candidate_rules = await asyncio.gather(
+            base.explain([e.policy_input for e in examples]), candidate.explain([e.policy_input for e in examples])
+        )
+        tally.examples[cell] = [
+            dataclasses.replace(
+                e,
+                base_rules=e.base_rules if e.base_rules is not None else old,
+                candidate_rules=e.candidate_rules if e.candidate_rules is not None else new,
+            )
+            for e, old, new in zip(examples, base_rules, candidate_rules, strict=True)
+        ]
+
+
 async def run_impact(
     *,
     opa: Path,
@@ -121,6 +141,8 @@ async def run_impact(
         impact.replay_seconds = time.perf_counter() - started
         await _discount_pairs(impact.tally, candidate_opa, sample)
         await _probe(impact, base_opa, candidate_opa)
+        for tally in (impact.tally, impact.probe_tally):
+            await _explain_examples(tally, base_opa, candidate_opa)
     impact.opa_peak_rss_bytes = [base_opa.peak_rss_bytes, candidate_opa.peak_rss_bytes]
     impact.opa_cpu_seconds = [base_opa.cpu_seconds, candidate_opa.cpu_seconds]
     return impact

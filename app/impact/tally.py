@@ -24,10 +24,13 @@ def chain_text(result: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class Example:
     subject: str  # a decision id, or a probe's description
-    base_rules: list[str]
-    candidate_rules: list[str]
     base_chain: str
     candidate_chain: str
+    policy_input: dict[str, Any]
+    # The rule ids that fired: read from a logged decision document, or asked of OPA once the replay
+    # is over (app.impact.run), since the replay itself does not build the explanations.
+    base_rules: list[str] | None = None
+    candidate_rules: list[str] | None = None
 
 
 @dataclass
@@ -97,7 +100,7 @@ class Tally:
         self.check_loosening(subject, base, candidate)
         changed = base["outcome"] != candidate["outcome"] or old_chain != new_chain
         if changed:
-            self.example(subject, base, candidate)
+            self.example(subject, policy_input, base, candidate)
         return changed
 
     def cell(self, base: dict[str, Any], candidate: dict[str, Any]) -> str:
@@ -105,10 +108,21 @@ class Tally:
             return f"{base['outcome']} → {candidate['outcome']}"
         return f"{base['outcome']}, chain {chain_text(base)} ⇒ {chain_text(candidate)}"
 
-    def example(self, subject: str, base: dict[str, Any], candidate: dict[str, Any]) -> None:
+    def example(
+        self, subject: str, policy_input: dict[str, Any], base: dict[str, Any], candidate: dict[str, Any]
+    ) -> None:
         listed = self.examples[self.cell(base, candidate)]
         if len(listed) < EXAMPLES_PER_CELL:
-            listed.append(Example(subject, base["rules"], candidate["rules"], chain_text(base), chain_text(candidate)))
+            listed.append(
+                Example(
+                    subject,
+                    chain_text(base),
+                    chain_text(candidate),
+                    policy_input,
+                    base_rules=base.get("rules"),
+                    candidate_rules=candidate.get("rules"),
+                )
+            )
 
     def break_invariant(self, name: str, subject: str) -> None:
         self.invariant_breaks[name] += 1

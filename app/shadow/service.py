@@ -24,6 +24,7 @@ from app.database import session_scope
 from app.policy.keys import verification_key_pem
 from app.policy.supervisor import free_loopback_port
 from app.shadow.models import ShadowDecision
+from app.shadow.schemas import ShadowRead
 
 logger = logging.getLogger("app.shadow")
 _START_TIMEOUT_SECONDS = 30.0
@@ -48,10 +49,22 @@ class ShadowEvaluator:
         self._flusher: asyncio.Task[None] | None = None
         self.dropped = 0
         self.failed = 0
+        self.written = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
+
+    def status(self) -> ShadowRead:
+        """Counts since start: pending, written, dropped and failed evaluations."""
+        return ShadowRead(
+            release=str(self._settings.shadow_release),
+            running=self._process is not None and self._process.returncode is None,
+            pending=len(self._pending),
+            written=self.written,
+            dropped=self.dropped,
+            failed=self.failed,
+        )
 
     async def start(self) -> None:
         if not self._bundle.is_file():
@@ -145,6 +158,7 @@ class ShadowEvaluator:
             self.failed += len(rows)
             logger.warning("shadow decisions not written", extra={"rows": len(rows), "error": repr(exc)})
             return 0
+        self.written += len(rows)
         return len(rows)
 
     async def _flush_periodically(self) -> None:

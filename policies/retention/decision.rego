@@ -18,7 +18,10 @@ import data.retention.legal
 import data.retention.margin
 import data.retention.offers
 
-_violations := (offers.violations | margin.violations) | history.violations
+# METADATA
+# title: Violations
+# description: Every guideline the proposed offer breaks, from the offer, margin and history rules.
+violations := (offers.violations | margin.violations) | history.violations
 
 # METADATA
 # scope: document
@@ -31,7 +34,7 @@ default outcome := "route"
 outcome := "pause" if {
 	count(eligibility.pause_reasons) > 0
 } else := "decline" if {
-	count(_violations) > 0
+	count(violations) > 0
 }
 
 # An unclear reason has no save path; the document says so with null.
@@ -39,7 +42,13 @@ default _save_path := null
 
 _save_path := classification.save_path
 
-_chain := approval.routed_chain if {
+# METADATA
+# scope: document
+# title: Approval chain
+# description: >-
+#   The routed chain when the offer routes; a paused or declined case goes
+#   back to the account owner alone.
+approval_chain := approval.routed_chain if {
 	outcome == "route"
 } else := approval.owner_chain
 
@@ -85,9 +94,9 @@ verdict := {
 	"legal_review_required": legal.review_required,
 	"escalation_level": escalation.level,
 	"urgent": escalation.urgent,
-	"approval_chain": _chain,
+	"approval_chain": approval_chain,
 	"pause_reasons": sort(eligibility.pause_reasons),
 	"missing_evidence": sort(eligibility.missing_evidence),
-	"violations": sort(_violations),
+	"violations": sort(violations),
 	"explanations": _explanations,
 }

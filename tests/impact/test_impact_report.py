@@ -148,7 +148,7 @@ def test_a_candidate_that_routes_past_violations_breaks_the_invariant_and_loosen
 ) -> None:
     candidate = policy_copy(tmp_path, "candidate")
     rego = candidate / "policies" / "retention" / "decision.rego"
-    decline = '} else := "decline" if {\n\tcount(_violations) > 0\n}'
+    decline = '} else := "decline" if {\n\tcount(violations) > 0\n}'
     assert decline in rego.read_text()
     rego.write_text(rego.read_text().replace(decline, "}"))
 

@@ -76,11 +76,20 @@ def test_the_shadow_release_decides_beside_the_live_one_and_the_report_is_made_f
         deadline = time.monotonic() + 10
         while not (stored := _shadow_rows(database_url)) and time.monotonic() < deadline:
             time.sleep(0.1)
+        policy = httpx.get(f"{url}/v1/policy", headers={"Authorization": f"Bearer {service_token}"}, timeout=10)
 
     body = answer.json()
     # The caller gets the live policy's answer: the owner alone.
     assert [s["roles"] for s in body["decision"]["approval_chain"]] == [["account_owner"]]
     [shadow] = stored
+    assert policy.json()["shadow"] == {
+        "release": SHADOW,
+        "running": True,
+        "pending": 0,
+        "written": 1,
+        "dropped": 0,
+        "failed": 0,
+    }
     assert shadow.decision_id == body["id"]
     assert shadow.revision == release.revision
     assert [s["roles"] for s in shadow.decision["approval_chain"]] == [["account_owner"], ["finance"]]
@@ -110,6 +119,10 @@ def test_a_shadow_that_cannot_start_leaves_the_service_deciding(
             headers={"Authorization": f"Bearer {service_token}"},
             timeout=10,
         )
+        policy = httpx.get(f"{url}/v1/policy", headers={"Authorization": f"Bearer {service_token}"}, timeout=10)
 
     assert answer.status_code == 201, answer.text
     assert _shadow_rows(database_url) == []
+    # Configured but not running: GET /v1/policy says so, rather than look as if shadow mode were off.
+    assert policy.json()["shadow"]["release"] == "never-built"
+    assert policy.json()["shadow"]["running"] is False

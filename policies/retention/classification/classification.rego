@@ -17,16 +17,20 @@ _category := input.case.customer_reason.category
 _text := lower(input.case.customer_reason.text) if is_string(input.case.customer_reason.text)
 
 # Whole words and phrases only, so that "late" does not match "later" and a
-# keyword list change cannot silently match inside unrelated words.
-_mentions(text, keyword) if regex.match(sprintf(`(?i)\b\Q%s\E\b`, [keyword]), text)
+# keyword list change cannot silently match inside unrelated words. One
+# alternation per class, not one match per keyword: 74 matches were 40% of a
+# decision's evaluation time, which the impact replay pays 100,000 times.
+# Each keyword is quoted (\Q…\E), so no keyword is read as a pattern.
+_pattern(keywords) := sprintf(`(?i)\b(?:\Q%s\E)\b`, [concat(`\E|\Q`, keywords)])
 
 # METADATA
 # title: Classes whose keywords the reason text mentions
 # description: Every reason class with at least one keyword found in the customer's own words.
 matched_classes contains class if {
 	some class in _reason_classes
-	some keyword in _config.keywords[class]
-	_mentions(_text, keyword)
+	keywords := _config.keywords[class]
+	count(keywords) > 0
+	regex.match(_pattern(keywords), _text)
 }
 
 _category_given if _category in _reason_classes

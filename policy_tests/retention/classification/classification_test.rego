@@ -121,6 +121,33 @@ test_reason_class_keyword_match_ignores_case if {
 	classification.reason_class == "price" with input as _text_input("Your Pricing changed.")
 }
 
+# The keywords of a class are matched as one quoted alternation: a class with
+# no keywords must match nothing (an empty alternation would match anywhere),
+# a keyword is literal text, never a pattern, and its case does not matter.
+test_matched_classes_empty_keyword_list_matches_nothing if {
+	keywords := object.union(data.retention.config.classification.keywords, {"price": []})
+	classes := classification.matched_classes with input as _text_input("The price is too high.")
+		with data.retention.config.classification.keywords as keywords
+	classes == set()
+}
+
+test_matched_classes_keywords_are_literal_text if {
+	keywords := object.union(data.retention.config.classification.keywords, {"fit": ["c++ sdk", "a.b"]})
+	literal := classification.matched_classes with input as _text_input("We need a C++ SDK.")
+		with data.retention.config.classification.keywords as keywords
+	literal == {"fit"}
+	not_a_pattern := classification.matched_classes with input as _text_input("Our axb team left.")
+		with data.retention.config.classification.keywords as keywords
+	not_a_pattern == set()
+}
+
+test_matched_classes_keyword_case_in_data_does_not_matter if {
+	keywords := object.union(data.retention.config.classification.keywords, {"timing": ["Hiring Freeze"]})
+	classes := classification.matched_classes with input as _text_input("We are in a hiring freeze.")
+		with data.retention.config.classification.keywords as keywords
+	classes == {"timing"}
+}
+
 test_reason_class_keyword_matches_whole_words_only if {
 	# "later" must not match "late", nor "supported" match "support".
 	classification.reason_class == "unclear" with input as _text_input("We decide later; it is well supported.")
