@@ -153,10 +153,12 @@ shorter_chains(offer_type, limit) := [routed_draft(best[0], best[1]) |
 	some [_, _, best] in sort([[count(roles), generosity, best] |
 		some key in {key | some [key, _, _] in _keyed[offer_type]}
 		roles := roles_of(approval.chain_of(key[0], key[1]))
-		count(roles) < count(roles_of(limit.approval_chain))
+		count(roles) < limit_roles
 		[generosity, best] := max([[generosity, offer] |
 			some [other, generosity, offer] in _keyed[offer_type]
 			other == key
 		])
 	])
-]
+] if {
+	limit_roles := count(roles_of(limit.approval_chain))
+}
