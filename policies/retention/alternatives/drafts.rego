@@ -44,13 +44,13 @@ _tier(offer) := offers.tier_of(offer.discount_pct) if {
 	offer.discount_pct > 0
 } else := "none"
 
-_share(offer) := (100 * offer.credit_amount) / _account.arr if offer.type == "service_credit"
+_share(offer) := (100 * offer.credit_amount) / _account.arr if {
+	offer.type == "service_credit"
+} else := 0
 
-else := 0
-
-_concession(offer) := offer.discount_pct if offer.type == "discount"
-
-else := _share(offer)
+_concession(offer) := offer.discount_pct if {
+	offer.type == "discount"
+} else := _share(offer)
 
 # The domain brief's margin formula, as app/cases/evidence.py computes it.
 _margin(offer) := 100 * (1 - ((100 - _account.gross_margin_pct) / (100 - _concession(offer)))) if {
@@ -167,9 +167,9 @@ route_of(offer) := {"figures": figures, "reviewers": _reviewers(offer, figures),
 	level := escalation.level_of(_executive_reasons(offer, figures))
 }
 
-_shown(margin_pct) := round(margin_pct * 100) / 100 if is_number(margin_pct)
-
-else := null
+_shown(margin_pct) := round(margin_pct * 100) / 100 if {
+	is_number(margin_pct)
+} else := null
 
 # METADATA
 # title: Roles in a chain

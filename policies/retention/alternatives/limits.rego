@@ -28,9 +28,9 @@ priceable if {
 _concession_for_margin(threshold_pct) := 100 - ((100 * (100 - _account.gross_margin_pct)) / (100 - threshold_pct))
 
 # A whole percent, or whole currency amount, never sits exactly on a margin threshold.
-_off_threshold_pct(pct) := pct - 1 if on_margin_threshold(pct)
-
-else := pct
+_off_threshold_pct(pct) := pct - 1 if {
+	on_margin_threshold(pct)
+} else := pct
 
 _off_threshold_amount(amount) := amount - 1 if {
 	on_margin_threshold((100 * amount) / _account.arr)
