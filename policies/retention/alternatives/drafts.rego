@@ -89,6 +89,11 @@ _figures(offer) := {
 	"cost": _cost(offer),
 }
 
+# Who reviews and how far a draft escalates: the same threshold checks the
+# decision uses (approval, offers, margin, legal, history, escalation),
+# combined as approval.parallel_review and escalation.executive_reasons
+# combine them for the proposed offer. The policy tests decide every draft
+# again (alternatives_test) and prove the two agree.
 _finance(_, figures) if approval.finance_tier(figures.tier)
 
 _finance(offer, figures) if {
