@@ -61,6 +61,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmark_alternatives import eval_figures, eval_line  # noqa: E402
 from benchmark_programme import PROGRAMME_TABLES, programme_figures, seed_programme  # noqa: E402
 from benchmark_replay import replay_figures, replay_table  # noqa: E402
 from benchmark_support import (  # noqa: E402
@@ -323,9 +324,10 @@ def _decide_opa(args: argparse.Namespace, results: Results, opa_url: str, opa: P
     policy_input = results.opa["input"]
     target = Target(f"{opa_url}/v1/data/retention/decision", {}, lambda: policy_input, recycle=args.recycle)
     row = asyncio.run(_decide_figures(args, target, pid=opa.pid if opa else None, opa_pid=None))
-    row.update(target="direct OPA")
+    row.update(target="direct OPA", eval=eval_figures(opa_url, policy_input))
     results.opa = {**row, "input": policy_input}
     _log(f"direct OPA: {row['per_second']:.1f}/s p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms")
+    _log(eval_line(row["eval"]))
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -617,6 +619,8 @@ def _decide_table(args: argparse.Namespace, results: Results) -> list[str]:
         "c1 p50: median latency at concurrency 1. CPU ms/dec: utime+stime of the process and its children "
         "(/proc/<pid>/stat) over the measured run, per decision."
     )
+    if opa and opa.get("eval"):
+        out.append(eval_line(opa["eval"]) + " (the decision document carries the alternatives)")
     extra = [row for row in results.decide if row.get("opa_cpu_ms_per_decision") is not None]
     if extra:
         out.append(

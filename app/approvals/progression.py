@@ -17,6 +17,7 @@ from app.approvals.states import CaseStatus, TaskKind, TaskStatus, case_state, m
 from app.approvals.tasks import open_task
 from app.cases import timeline
 from app.cases.models import SaveCase
+from app.decisions.alternatives import nearest_option_note
 from app.decisions.models import Decision
 from app.notifications import outbox
 from app.programme import facts
@@ -183,8 +184,15 @@ async def start(
             assignee_id=case.owner_id,
             sla_hours=chain(decision)[0]["sla_hours"],
             now=now,
+            note=_revise_note(decision) if outcome == "decline" else None,
         )
     await notify_crm(session, case=case, ctx=ctx, now=now)
+
+
+def _revise_note(decision: Decision) -> str | None:
+    """What the owner of a declined offer could propose instead: a draft to weigh, never a change to the offer."""
+    proposed_type: str = decision.policy_input["case"]["proposed_offer"]["type"]
+    return nearest_option_note(document=decision.decision, proposed_type=proposed_type)
 
 
 def supersede_open_tasks(tasks: Sequence[ApprovalTask]) -> None:

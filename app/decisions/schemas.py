@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.policy.schemas import PolicyDecision, PolicyInput
+from app.policy.schemas import Alternatives, PolicyDecision, PolicyInput
 
 
 class DecisionRead(BaseModel):
@@ -70,3 +70,7 @@ class EvidenceSummaryRead(BaseModel):
     contract: dict[str, Any]
     service_history: dict[str, Any]
     chain_rules: list[dict[str, str]]
+    alternatives: Alternatives | None = Field(
+        default=None,
+        description="The policy's save option drafts for the case; null for decisions recorded before it drafted them.",
+    )

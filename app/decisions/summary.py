@@ -1,5 +1,6 @@
 """The approver's evidence summary: deterministic, from the decision and the evidence the policy saw."""
 
+from app.decisions.alternatives import alternatives_of
 from app.decisions.models import Decision
 from app.decisions.schemas import EvidenceSummaryRead
 
@@ -47,4 +48,5 @@ def evidence_summary(decision: Decision) -> EvidenceSummaryRead:
             for k in ("open_tickets", "escalations_90d", "sla_breaches_90d", "csat", "nps", "last_business_review")
         },
         chain_rules=[e for e in explanations if e["rule"].startswith(_CHAIN_RULE_PREFIXES)],
+        alternatives=alternatives_of(document),
     )

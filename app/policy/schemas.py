@@ -10,8 +10,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.cases.schemas import SaveCaseCreate
-from app.vocabulary import DiscountTier, ReasonClass, Role
+from app.cases.schemas import ProposedOffer, SaveCaseCreate
+from app.vocabulary import DiscountTier, OfferType, ReasonClass, Role
 
 
 class DerivedFacts(BaseModel):
@@ -101,6 +101,58 @@ class Explanation(BaseModel):
     message: str
 
 
+class DraftedOption(BaseModel):
+    """An offer the policy would route, with its figures and the chain deciding it again would give it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offer: ProposedOffer = Field(description="The drafted offer, in the shape a revised case proposes it.")
+    discount_tier: DiscountTier
+    credit_share_pct: float
+    margin_after_offer_pct: float | None = Field(description="Rounded to 2 decimals; null without a gross margin.")
+    offer_cost: float
+    escalation_level: EscalationLevel
+    approval_chain: Annotated[list[ApprovalStage], Field(min_length=1)]
+    summary: str
+
+
+class AlternativeOption(DraftedOption):
+    """An allowed offer type at its most generous routable parameters, and the smaller drafts with shorter chains."""
+
+    shorter_chains: list[DraftedOption] = Field(
+        description="For each shorter approval chain, the most generous draft that gets it; fewest approvers first."
+    )
+
+
+class NotAllowedOffer(BaseModel):
+    """An offer type the case cannot be given, with the rules that stop it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offer_type: OfferType
+    rules: Annotated[list[str], Field(min_length=1)]
+    message: str
+
+
+class AlternativesStatus(StrEnum):
+    drafted = "drafted"
+    paused = "paused"
+
+
+class Alternatives(BaseModel):
+    """Save option drafts (data.retention.alternatives): for a person to weigh; the service never proposes one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: AlternativesStatus
+    message: str
+    options: list[AlternativeOption] = Field(description="Allowed offer types: free ones first, then by cost.")
+    not_allowed: list[NotAllowedOffer]
+    nearest: DraftedOption | None = Field(
+        description="The allowed draft of the proposed offer's type nearest the proposal; null when none."
+    )
+
+
 class PolicyDecision(BaseModel):
     """The decision document data.retention.decision returns. Anything else from OPA is refused."""
 
@@ -118,6 +170,8 @@ class PolicyDecision(BaseModel):
     missing_evidence: list[str]
     violations: list[str]
     explanations: list[Explanation]
+    # None only in decisions recorded before the policy drafted save options, read back from the log.
+    alternatives: Alternatives | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@
 #   pauses or declines.
 package retention
 
+import data.retention.alternatives
 import data.retention.approval
 import data.retention.classification
 import data.retention.eligibility
@@ -72,11 +73,20 @@ _explanations := array.flatten([
 # METADATA
 # title: Save-offer decision
 # description: >-
-#   The decision document for one save case: outcome, reason class and save
+#   The decision document for one save case: the verdict, and the save option
+#   drafts (alternatives) a person may propose instead.
+# entrypoint: true
+decision := object.union(verdict, {"alternatives": alternatives.drafts})
+
+# METADATA
+# title: Save-offer verdict
+# description: >-
+#   The decision on the proposed offer alone: outcome, reason class and save
 #   path, discount tier, legal review, escalation, urgency, the approval
 #   chain, and every pause reason, missing field, violation and explanation.
+#   What a replay or comparison of decisions needs, without the drafts.
 # entrypoint: true
-decision := {
+verdict := {
 	"outcome": outcome,
 	"reason_class": classification.reason_class,
 	"save_path": _save_path,

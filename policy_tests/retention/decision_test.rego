@@ -13,6 +13,7 @@ import data.retention.fixtures
 _keys := {
 	"outcome", "reason_class", "save_path", "discount_tier", "legal_review_required", "escalation_level",
 	"urgent", "approval_chain", "pause_reasons", "missing_evidence", "violations", "explanations",
+	"alternatives",
 }
 
 _owner_chain(sla_hours) := [{"stage": 1, "roles": ["account_owner"], "mode": "all", "sla_hours": sla_hours}]
@@ -54,7 +55,8 @@ _rule_ids(decision) := [e.rule | some e in decision.explanations]
 
 test_decision_baseline_routes_to_account_owner_only if {
 	decision := retention.decision with input as fixtures.case_input({}, {})
-	decision == {
+	decision.alternatives.status == "drafted"
+	object.remove(decision, {"alternatives"}) == {
 		"outcome": "route",
 		"reason_class": "service",
 		"save_path": "service_recovery",

@@ -23,28 +23,45 @@ _days_to_renewal := input.derived.days_to_renewal if is_number(input.derived.day
 # scope: document
 # title: Parallel review roles
 # description: Roles that review in the second stage, in parallel, each for the reasons listed.
-parallel_review contains ["finance", "tier"] if offers.discount_tier in _config.finance_tiers
+parallel_review contains ["finance", "tier"] if finance_tier(offers.discount_tier)
 
 parallel_review contains ["finance", "credit"] if offers.credit_needs_finance
 
 parallel_review contains ["finance", "past_due"] if {
 	_offer.type in data.retention.config.offers.concession_types
-	input.case.billing.past_due_days > _config.finance_past_due_over_days
+	past_due
 }
 
 parallel_review contains ["finance", "repeat_concession"] if history.concession_needs_finance
 
-parallel_review contains ["revops", "tier"] if offers.discount_tier in _config.revops_tiers
+parallel_review contains ["revops", "tier"] if revops_tier(offers.discount_tier)
 
 parallel_review contains ["legal", "legal_review"] if legal.review_required
+
+# METADATA
+# title: Tier finance reviews
+# description: A discount tier finance reviews (approval.finance_tiers).
+finance_tier(tier) if tier in _config.finance_tiers
+
+# METADATA
+# title: Tier revops reviews
+# description: A discount tier revenue operations reviews (approval.revops_tiers).
+revops_tier(tier) if tier in _config.revops_tiers
+
+# METADATA
+# title: Account past due
+# description: >-
+#   The account is more than approval.finance_past_due_over_days days past
+#   due, so finance reviews any concession.
+past_due if input.case.billing.past_due_days > _config.finance_past_due_over_days
 
 _reviewer_roles contains role if some [role, _] in parallel_review
 
 # In the data's order (approval.parallel_roles), so every chain reads the same
 # way; a reviewer the data does not order still reviews, after the ordered ones.
-_parallel_roles := array.concat(
-	[role | some role in _config.parallel_roles; role in _reviewer_roles],
-	sort([role | some role in _reviewer_roles; not role in _config.parallel_roles]),
+_ordered(reviewers) := array.concat(
+	[role | some role in _config.parallel_roles; role in reviewers],
+	sort([role | some role in reviewers; not role in _config.parallel_roles]),
 )
 
 _deadlines := [deadline.sla_hours |
@@ -75,10 +92,19 @@ _stages(role_lists) := [{"stage": i + 1, "roles": roles, "mode": "all", "sla_hou
 #   The ordered stages a routed offer goes through: the owner role
 #   (approval.owner_role), the parallel reviewers that apply, then the roles
 #   of the escalation level (approval.escalation_roles); empty stages are left out.
-routed_chain := _stages([
+routed_chain := chain_of(_reviewer_roles, escalation.level)
+
+# METADATA
+# title: Approval chain for reviewers and a level
+# description: >-
+#   The stages an offer with these parallel reviewers and this escalation
+#   level goes through: the owner role, the reviewers in the data's order,
+#   then the roles of the level; the same for the proposed offer and for
+#   every drafted alternative.
+chain_of(reviewers, level) := _stages([
 	[_config.owner_role],
-	_parallel_roles,
-	_config.escalation_roles[escalation.level],
+	_ordered(reviewers),
+	_config.escalation_roles[level],
 ])
 
 # METADATA

@@ -36,27 +36,40 @@ urgent if {
 
 # METADATA
 # scope: document
-# title: Executive escalation reasons
-# description: Each reason the case needs an executive.
-executive_reasons contains "arr" if {
+# title: Executive reasons of the account
+# description: >-
+#   Reasons the case needs an executive whatever the offer: a large ARR, a
+#   regretted earlier save, or a relationship breakdown in an executive segment.
+case_executive_reasons contains "arr" if {
 	is_number(_account.arr)
 	_account.arr >= _config.executive_arr_at_or_over
 }
 
-executive_reasons contains "strategic_discount" if offers.discount_tier in _config.executive_tiers
+case_executive_reasons contains "regretted_save" if history.needs_executive
+
+case_executive_reasons contains "enterprise_relationship" if {
+	classification.reason_class in _config.director_reason_classes
+	_account.segment in _config.executive_relationship_segments
+}
+
+# METADATA
+# title: Tier needs an executive
+# description: A discount tier that escalates to an executive (escalation.executive_tiers).
+tier_needs_executive(tier) if tier in _config.executive_tiers
+
+# METADATA
+# scope: document
+# title: Executive escalation reasons
+# description: Each reason the case needs an executive.
+executive_reasons contains reason if some reason in case_executive_reasons
+
+executive_reasons contains "strategic_discount" if tier_needs_executive(offers.discount_tier)
 
 executive_reasons contains "margin" if margin.needs_executive
 
 executive_reasons contains "credit" if offers.credit_needs_executive
 
 executive_reasons contains "offer_cost" if margin.cost_needs_executive
-
-executive_reasons contains "regretted_save" if history.needs_executive
-
-executive_reasons contains "enterprise_relationship" if {
-	classification.reason_class in _config.director_reason_classes
-	_account.segment in _config.executive_relationship_segments
-}
 
 # METADATA
 # scope: document
@@ -72,11 +85,19 @@ director_reasons contains "urgent" if urgent
 # description: executive when any executive reason applies, else director when any director reason applies, else none.
 default level := "none"
 
-level := "executive" if {
-	count(executive_reasons) > 0
+level := level_of(executive_reasons)
+
+# METADATA
+# title: Escalation level for executive reasons
+# description: >-
+#   executive when any executive reason is given, else director when any
+#   director reason applies, else none; the same for the proposed offer and
+#   for every drafted alternative.
+level_of(reasons) := "executive" if {
+	count(reasons) > 0
 } else := "director" if {
 	count(director_reasons) > 0
-}
+} else := "none"
 
 _messages := {
 	"arr": sprintf("ARR of %v is at or over %v.", [_account.arr, _config.executive_arr_at_or_over]),

@@ -68,9 +68,38 @@ _new_discount if _offer.type == "discount"
 _discount_running if _history.discount.running == true
 
 # METADATA
+# title: Concession type
+# description: An offer type that is a concession (offers.concession_types).
+concession_type(offer_type) if offer_type in data.retention.config.offers.concession_types
+
+# METADATA
 # title: Concession
 # description: The proposed offer is a concession (one of offers.concession_types).
-concession if _offer.type in data.retention.config.offers.concession_types
+concession if concession_type(_offer.type)
+
+# METADATA
+# title: History readable
+# description: The input carries the account's history, every figure in the shape the input schema gives it.
+readable if _readable
+
+# METADATA
+# title: Repeat concessions
+# description: >-
+#   The account already had at least history.finance_at_prior_concessions
+#   concessions authorized within the history window.
+repeat_concessions if _prior_concessions >= _config.finance_at_prior_concessions
+
+# METADATA
+# title: Concession limit reached
+# description: >-
+#   The account already had at least history.limit_at_prior_concessions
+#   concessions authorized within the history window.
+concession_limit_reached if _prior_concessions >= _limit
+
+# METADATA
+# title: Discount running
+# description: A discount given earlier is still running.
+discount_running if _discount_running
 
 # METADATA
 # scope: document
@@ -102,7 +131,7 @@ missing if {
 #   history window: finance reviews it in the second stage of the chain.
 concession_needs_finance if {
 	concession
-	_prior_concessions >= _config.finance_at_prior_concessions
+	repeat_concessions
 }
 
 # METADATA
@@ -124,7 +153,7 @@ needs_executive if _regretted_saves > 0
 #   (discount_already_active).
 violations contains "repeat_concession_limit" if {
 	concession
-	_prior_concessions >= _limit
+	concession_limit_reached
 }
 
 violations contains "discount_already_active" if {

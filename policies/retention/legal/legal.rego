@@ -30,16 +30,24 @@ _message(trigger) := object.get(_messages, trigger, sprintf("The offer triggers 
 # description: >-
 #   Each reason legal must review the offer: a flag of legal.review_flags set
 #   on the offer, an offer type of legal.review_offer_types, or a long discount.
-triggers contains flag if {
-	some flag in _config.review_flags
-	_offer[flag] == true
-}
+triggers := offer_triggers(_offer)
 
-triggers contains _offer.type if _offer.type in _config.review_offer_types
+# METADATA
+# title: Legal triggers of an offer
+# description: >-
+#   The legal triggers of an offer: its flags of legal.review_flags, its type
+#   when one of legal.review_offer_types, and long_discount for a discount
+#   longer than discount.legal_review_over_months; the same for the proposed
+#   offer and for every drafted alternative.
+offer_triggers(offer) := (_flags(offer) | _type_triggers(offer)) | _long_discount(offer)
 
-triggers contains "long_discount" if {
-	_offer.type == "discount"
-	_offer.duration_months > data.retention.config.discount.legal_review_over_months
+_flags(offer) := {flag | some flag in _config.review_flags; offer[flag] == true}
+
+_type_triggers(offer) := {offer.type | offer.type in _config.review_offer_types}
+
+_long_discount(offer) := {"long_discount" |
+	offer.type == "discount"
+	offer.duration_months > data.retention.config.discount.legal_review_over_months
 }
 
 # METADATA

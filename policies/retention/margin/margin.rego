@@ -54,14 +54,29 @@ figures_needed contains figure if {
 # description: >-
 #   The margin left after the offer is below the executive threshold
 #   (margin.executive_below_pct), or the concession consumes the revenue.
-needs_executive if _margin < _config.margin.executive_below_pct
+needs_executive if below_executive(_margin)
 
 needs_executive if consumes_revenue
 
 # METADATA
 # title: Offer cost needs an executive
 # description: The offer costs more than the executive threshold (cost.executive_over).
-cost_needs_executive if _cost > _config.cost.executive_over
+cost_needs_executive if cost_over_executive(_cost)
+
+# METADATA
+# title: Margin below the floor
+# description: A margin after the offer, in percent, below margin.floor_pct, which is declined.
+below_floor(margin_pct) if margin_pct < _config.margin.floor_pct
+
+# METADATA
+# title: Margin below the executive threshold
+# description: A margin after the offer, in percent, below margin.executive_below_pct.
+below_executive(margin_pct) if margin_pct < _config.margin.executive_below_pct
+
+# METADATA
+# title: Cost over the executive threshold
+# description: An offer cost over cost.executive_over.
+cost_over_executive(cost) if cost > _config.cost.executive_over
 
 # METADATA
 # scope: document
@@ -69,7 +84,7 @@ cost_needs_executive if _cost > _config.cost.executive_over
 # description: >-
 #   A costed offer that leaves margin below the floor (margin.floor_pct), or
 #   that consumes the revenue, is declined.
-violations contains "margin_floor" if _margin < _config.margin.floor_pct
+violations contains "margin_floor" if below_floor(_margin)
 
 violations contains "margin_floor" if consumes_revenue
 

@@ -23,10 +23,20 @@ _is_credit if _offer.type == "service_credit"
 _tier_names contains tier.name if some tier in _config.discount.tiers
 
 # Tiers sorted by their ceiling, so the data may list them in any order.
-_fitting_tiers := sort([[tier.max_pct, tier.name] |
-	some tier in _config.discount.tiers
-	_offer.discount_pct <= tier.max_pct
-])
+_tiers_by_ceiling := sort([[tier.max_pct, tier.name] | some tier in _config.discount.tiers])
+
+_fitting_tiers(pct) := [name | some [max_pct, name] in _tiers_by_ceiling; pct <= max_pct]
+
+# METADATA
+# title: Tier of a discount percentage
+# description: >-
+#   The name of the lowest tier (discount.tiers) whose ceiling covers the
+#   percentage; above every tier, not_allowed. The discount tier of the
+#   proposed offer and of every drafted alternative is read here.
+tier_of(pct) := fitting[0] if {
+	fitting := _fitting_tiers(pct)
+	count(fitting) > 0
+} else := "not_allowed"
 
 # METADATA
 # scope: document
@@ -39,14 +49,45 @@ default discount_tier := "not_allowed"
 
 discount_tier := "none" if {
 	not _discounted
-} else := _fitting_tiers[0][1] if {
-	count(_fitting_tiers) > 0
+} else := tier_of(_offer.discount_pct)
+
+# METADATA
+# title: Offer types approved for the reason
+# description: >-
+#   The save options approved for the case's reason class
+#   (offers.allowed_by_reason). An unclear reason has none; it pauses before
+#   offers matter.
+allowed_types := _config.offers.allowed_by_reason[classification.reason_class]
+
+# METADATA
+# title: Segment cap
+# description: The largest discount percentage for the account's segment (discount.segment_caps).
+segment_cap := _config.discount.segment_caps[input.case.account.segment]
+
+# METADATA
+# title: Offer type blocked for a poor fit
+# description: >-
+#   The account is a poor fit for the product (icp_fit poor) and the offer
+#   type is one it is not kept with (offers.poor_fit_blocked_types).
+poor_fit_blocks(offer_type) if {
+	input.case.account.icp_fit == "poor"
+	offer_type in _config.offers.poor_fit_blocked_types
 }
 
-# An unclear reason has no catalogue entry; it pauses before offers matter.
-_allowed_types := _config.offers.allowed_by_reason[classification.reason_class]
+# METADATA
+# title: Credit share over the finance threshold
+# description: A credit share of ARR over credit.finance_over_pct.
+credit_over_finance(share) if share > _config.credit.finance_over_pct
 
-_segment_cap := _config.discount.segment_caps[input.case.account.segment]
+# METADATA
+# title: Credit share over the executive threshold
+# description: A credit share of ARR over credit.executive_over_pct.
+credit_over_executive(share) if share > _config.credit.executive_over_pct
+
+# METADATA
+# title: Credit share over the maximum
+# description: A credit share of ARR over credit.max_pct, which is declined.
+credit_over_max(share) if share > _config.credit.max_pct
 
 # METADATA
 # title: Figures the credit caps need
@@ -60,7 +101,7 @@ figures_needed contains "credit_share_pct" if _is_credit
 # description: A service credit worth more than the finance threshold share of ARR (credit.finance_over_pct).
 credit_needs_finance if {
 	_is_credit
-	input.derived.credit_share_pct > _config.credit.finance_over_pct
+	credit_over_finance(input.derived.credit_share_pct)
 }
 
 # METADATA
@@ -68,7 +109,7 @@ credit_needs_finance if {
 # description: A service credit worth more than the executive threshold share of ARR (credit.executive_over_pct).
 credit_needs_executive if {
 	_is_credit
-	input.derived.credit_share_pct > _config.credit.executive_over_pct
+	credit_over_executive(input.derived.credit_share_pct)
 }
 
 # METADATA
@@ -76,19 +117,16 @@ credit_needs_executive if {
 # title: Offer violations
 # description: Each guideline the proposed offer breaks; any violation declines the offer.
 violations contains "offer_not_approved_for_reason" if {
-	not _offer.type in _allowed_types
+	not _offer.type in allowed_types
 }
 
-violations contains "unprofitable_fit" if {
-	input.case.account.icp_fit == "poor"
-	_offer.type in _config.offers.poor_fit_blocked_types
-}
+violations contains "unprofitable_fit" if poor_fit_blocks(_offer.type)
 
 violations contains "discount_above_tier_max" if discount_tier == "not_allowed"
 
 violations contains "discount_above_segment_cap" if {
 	_discounted
-	_offer.discount_pct > _segment_cap
+	_offer.discount_pct > segment_cap
 }
 
 violations contains "duration_above_max" if {
@@ -103,7 +141,7 @@ violations contains "pause_too_long" if {
 
 violations contains "credit_above_max" if {
 	_is_credit
-	input.derived.credit_share_pct > _config.credit.max_pct
+	credit_over_max(input.derived.credit_share_pct)
 }
 
 # METADATA
@@ -114,7 +152,7 @@ explanations contains {
 	"rule": "offer.not_approved_for_reason",
 	"message": sprintf(
 		"A %q offer is not an approved save option for a %q reason (approved: %s).",
-		[_offer.type, classification.reason_class, concat(", ", _allowed_types)],
+		[_offer.type, classification.reason_class, concat(", ", allowed_types)],
 	),
 } if {
 	"offer_not_approved_for_reason" in violations
@@ -145,7 +183,7 @@ explanations contains {
 	"rule": "offer.discount_above_segment_cap",
 	"message": sprintf(
 		"A %v%% discount is above the %v%% cap for the %s segment.",
-		[_offer.discount_pct, _segment_cap, input.case.account.segment],
+		[_offer.discount_pct, segment_cap, input.case.account.segment],
 	),
 } if {
 	"discount_above_segment_cap" in violations

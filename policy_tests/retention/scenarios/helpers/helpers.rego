@@ -23,7 +23,8 @@ expected(overrides) := object.union(
 	overrides,
 )
 
-without_explanations(decision) := object.remove(decision, {"explanations"})
+# The save option drafts have tests of their own (alternatives_test).
+without_explanations(decision) := object.remove(decision, {"explanations", "alternatives"})
 
 rules(decision) := {e.rule | some e in decision.explanations}
 
@@ -95,4 +96,50 @@ fit_reason := {
 	"category": null,
 	"text": "The product has a feature gap on our integration requirements.",
 	"sentiment": "neutral",
+}
+
+# A save option draft in brief: type, percent, months, amount, and the roles
+# of each stage of its chain.
+draft_brief(option) := [
+	option.offer.type, option.offer.discount_pct, option.offer.duration_months, option.offer.credit_amount,
+	[stage.roles | some stage in option.approval_chain],
+]
+
+option_briefs(drafts) := [draft_brief(option) | some option in drafts.options]
+
+step_briefs(option) := [draft_brief(step) | some step in option.shorter_chains]
+
+not_allowed_rules(drafts) := {entry.offer_type: entry.rules | some entry in drafts.not_allowed}
+
+every_draft(drafts) := array.concat(
+	[option | some option in drafts.options],
+	[step | some option in drafts.options; some step in option.shorter_chains],
+)
+
+# The input with the draft proposed instead, its derived facts priced by the
+# alternatives package itself (figures: data.retention.alternatives.route_of).
+revised(case_input, offer, figures) := object.union(
+	case_input,
+	{"case": {"proposed_offer": offer}, "derived": _priced(offer, figures)},
+)
+
+_priced(offer, figures) := {
+	"credit_share_pct": figures.share,
+	"concession_pct": _concession(offer, figures),
+	"margin_after_offer_pct": figures.margin,
+	"offer_cost": figures.cost,
+}
+
+_concession(offer, _) := offer.discount_pct if offer.type == "discount"
+
+_concession(offer, figures) := figures.share if offer.type == "service_credit"
+
+_concession(offer, _) := 0 if not offer.type in {"discount", "service_credit"}
+
+# The decision for the revised case routes with exactly the draft's chain.
+routes_as_promised(decision, option) if {
+	decision.outcome == "route"
+	decision.approval_chain == option.approval_chain
+	decision.discount_tier == option.discount_tier
+	decision.escalation_level == option.escalation_level
 }
