@@ -35,6 +35,15 @@ def test_owner_finance_owner_executive_work_the_case_in_the_browser(
     page.get_by_role("link", name="Contoso Health").click()
     expect(page.get_by_role("heading", name="The offer and what it costs")).to_be_visible()
     expect(page.get_by_text("The renewal quote is 18% above last year")).to_be_visible()
+    # The policy's save option drafts, as the decision document gives them (issue 14).
+    drafts = decided.json()["decision"]["alternatives"]
+    section = page.locator("section[aria-labelledby=drafts-h]")
+    expect(section.get_by_role("heading", name="Save option drafts")).to_be_visible()
+    expect(section).to_contain_text(f"Nearest allowed discount: {drafts['nearest']['summary']}")
+    for option in drafts["options"]:
+        expect(section.get_by_role("rowheader", name=option["summary"], exact=True)).to_be_visible()
+    for refused in drafts["not_allowed"]:
+        expect(section).to_contain_text(refused["message"])
     owner.check("02-case-owner")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_have_text("Your approval is recorded.")
