@@ -21,9 +21,9 @@ def test_a_rule_change_is_named_by_its_title_and_a_list_change_shows_both_lists(
     candidate = _copy(tmp_path / "candidate")
     offers = candidate / "policies" / "retention" / "offers" / "offers.rego"
     text = offers.read_text()
-    strict = "input.derived.credit_share_pct > _config.credit.finance_over_pct"
+    strict = "credit_over_finance(share) if share > _config.credit.finance_over_pct"
     assert strict in text
-    offers.write_text(text.replace(strict, "input.derived.credit_share_pct >= _config.credit.finance_over_pct"))
+    offers.write_text(text.replace(strict, "credit_over_finance(share) if share >= _config.credit.finance_over_pct"))
     config_path = candidate / "policies" / "retention" / "config" / "data.json"
     config = json.loads(config_path.read_text())
     config["legal"]["review_offer_types"] = ["extension", "plan_change"]
@@ -36,7 +36,7 @@ def test_a_rule_change_is_named_by_its_title_and_a_list_change_shows_both_lists(
     data = {c.path: (c.old, c.new) for c in data_changes(opa=opa_binary, base=base, candidate=cand)}
 
     assert [(r.kind, r.title, r.rule) for r in rules] == [
-        ("changed", "Credit share of ARR above the finance threshold", "credit_needs_finance")
+        ("changed", "Credit share over the finance threshold", "credit_over_finance")
     ]
     assert data == {
         "legal.review_offer_types": (["extension"], ["extension", "plan_change"]),
