@@ -6,10 +6,12 @@ from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import SaveCase
+import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
+from app.audit.models import ChainedRow
 from app.database import Base, UtcDateTime
 
 
-class OutcomeEvent(Base):
+class OutcomeEvent(ChainedRow, Base):
     """One reported fact about an authorized offer (presented, accepted, a payment…), appended once per event."""
 
     __tablename__ = "outcome_events"
