@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     )
     audit_signing_key_file: Path | None = Field(
         default=None,
-        description="PEM Ed25519 private key that signs audit checkpoints; unset: a development key in RELEASE_KEY_DIR.",
+        description="PEM Ed25519 private key signing audit checkpoints; unset: a development key in RELEASE_KEY_DIR.",
     )
     audit_verification_key_file: Path | None = Field(
         default=None,

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.cases.models import SaveCase
 import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
 from app.audit.models import ChainedRow
+from app.cases.models import SaveCase
 from app.database import Base, UtcDateTime
 
 

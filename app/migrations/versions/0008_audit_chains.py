@@ -101,12 +101,12 @@ def upgrade() -> None:
                 op.alter_column(chain, column, nullable=False)
     if postgres:
         op.alter_column("decisions", "personal_sha256", nullable=False)
-        # Driver SQL: the redaction marker's ':' is not a bind parameter.
-        for statement in protection.POSTGRES_FUNCTIONS:
-            connection.exec_driver_sql(statement)
-        for chain in CHAIN_ORDER:
-            for statement in protection.postgres_triggers(chain):
-                connection.exec_driver_sql(statement)
+        # Driver SQL, so the redaction marker's ':' is no bind parameter (and '%' is psycopg's, doubled).
+        for statement in [
+            *protection.POSTGRES_FUNCTIONS,
+            *(s for c in CHAIN_ORDER for s in protection.postgres_triggers(c)),
+        ]:
+            connection.exec_driver_sql(statement.replace("%", "%%"))
     else:
         # SQLite cannot add NOT NULL to a column: the insert trigger refuses an unchained row instead.
         for chain in CHAIN_ORDER:
