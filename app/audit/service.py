@@ -7,6 +7,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
 
+# The chained tables' models, so their metadata is known wherever the audit use-cases run (the CLI too).
+import app.cases.models
+import app.decisions.models
+import app.outcomes.models  # noqa: F401
 from app.audit import checkpoints, repository
 from app.audit.checkpoints import Checkpoint
 from app.audit.personal import REDACTED_PAYLOAD, is_redacted, redacted

@@ -7,13 +7,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import NoEncryption
 from sqlalchemy import Connection, create_engine, text
 
 from app.audit import checkpoints, service
+from app.audit.keys import load_private_key
 from app.audit.protection import sqlite_triggers
+from app.config import Settings
 from app.database import sync_url
 from tests.conftest import load_example
+from tests.support.opa_process import OpaProcess
 
 EXAMPLES = ("price-discount", "pause-unclear", "service-recovery")
 
@@ -62,13 +67,40 @@ def decision_ids_by_seq(database_url: str) -> dict[int, str]:
 
 
 @pytest.fixture
-def audit_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+def audit_key_file(tmp_path: Path) -> Path:
+    """A checkpoint signing key of this test's own (the service's AUDIT_SIGNING_KEY_FILE)."""
+    path = tmp_path / "audit-ed25519.pem"
+    key = Ed25519PrivateKey.generate()
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, NoEncryption()))
+    return path
+
+
+@pytest.fixture
+def audit_key(audit_key_file: Path) -> Ed25519PrivateKey:
+    return load_private_key(audit_key_file)
 
 
 @pytest.fixture
 def checkpoint_dir(tmp_path: Path) -> Path:
     return tmp_path / "checkpoints"
+
+
+@pytest.fixture
+def settings(
+    database_url: str, opa_server: OpaProcess, tmp_path: Path, audit_key_file: Path, checkpoint_dir: Path
+) -> Settings:
+    """The shared test settings, with checkpoints and their key in the test's own directory."""
+    return Settings(
+        database_url=database_url,
+        opa_url=opa_server.url,
+        opa_timeout_seconds=1.0,
+        opa_retries=1,
+        migrate_on_start=False,
+        bundle_dir=tmp_path / "bundle",
+        background_jobs=False,
+        audit_checkpoint_dir=checkpoint_dir,
+        audit_signing_key_file=audit_key_file,
+    )
 
 
 def sign_checkpoint(database_url: str, key: Ed25519PrivateKey, directory: Path) -> Path:
