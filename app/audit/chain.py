@@ -43,9 +43,13 @@ def link_values(spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash:
 def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]]) -> None:
     """Give rows about to be inserted with Core (seeds, scripts) their link columns, in order; moves the head."""
     spec = CHAINS[chain]
+    columns = [c.name for c in repository.table_of(chain).columns]
     seq, prev = repository.lock_head(connection, chain=chain)
     for row in rows:
         seq += 1
+        for name in columns:
+            # A column left out is written as NULL and read back as None: hash it so.
+            row.setdefault(name, None)
         row.update(link_values(spec, row, seq=seq, prev_hash=prev))
         prev = row["row_hash"]
     repository.move_head(connection, chain=chain, seq=seq, row_hash=prev)

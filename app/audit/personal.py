@@ -7,7 +7,6 @@ personal fields stored beside them. A redaction replaces the personal fields; th
 chain stay, so the log still verifies.
 """
 
-import copy
 import hashlib
 from typing import Any
 
@@ -43,16 +42,23 @@ def redacted(policy_input: Any) -> Any:
 
 
 def _replace(policy_input: Any, *, remove: bool) -> Any:
+    # Copies only the dicts on the way to a personal leaf: the rest is shared, never changed.
     if not isinstance(policy_input, dict):
         return policy_input
-    out = copy.deepcopy(policy_input)
+    out = dict(policy_input)
     for path in PERSONAL_PATHS:
-        parent = _leaf(out, path[:-1])
-        if isinstance(parent, dict) and path[-1] in parent:
-            if remove:
-                del parent[path[-1]]
-            elif parent[path[-1]] is not None:
-                parent[path[-1]] = REDACTED_VALUE
+        parent = out
+        for key in path[:-1]:
+            child = parent.get(key)
+            if not isinstance(child, dict):
+                break
+            parent[key] = parent = dict(child)
+        else:
+            if path[-1] in parent:
+                if remove:
+                    del parent[path[-1]]
+                elif parent[path[-1]] is not None:
+                    parent[path[-1]] = REDACTED_VALUE
     return out
 
 
