@@ -23,9 +23,15 @@ def _written_form(value: Any) -> Any:
     return json.loads(json.dumps(value)) if isinstance(value, dict | list | tuple) else value
 
 
-def link_values(spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash: str) -> dict[str, Any]:
-    """The link columns (and a decision's personal digest) of a row about to be written."""
-    values = {k: _written_form(v) for k, v in values.items()}
+def link_values(
+    spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash: str, written: bool = False
+) -> dict[str, Any]:
+    """The link columns (and a decision's personal digest) of a row about to be written.
+
+    written: the JSON values are already as they read back (json.loads output), so no round trip is needed.
+    """
+    if not written:
+        values = {k: _written_form(v) for k, v in values.items()}
     out: dict[str, Any] = {}
     if spec.personal and values.get("personal_sha256") is None:
         out["personal_sha256"] = values["personal_sha256"] = personal_digest(
@@ -40,7 +46,7 @@ def link_values(spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash:
     return out
 
 
-def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]]) -> None:
+def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]], written: bool = False) -> None:
     """Give rows about to be inserted with Core (seeds, scripts) their link columns, in order; moves the head."""
     spec = CHAINS[chain]
     columns = [c.name for c in repository.table_of(chain).columns]
@@ -50,7 +56,7 @@ def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, 
         for name in columns:
             # A column left out is written as NULL and read back as None: hash it so.
             row.setdefault(name, None)
-        row.update(link_values(spec, row, seq=seq, prev_hash=prev))
+        row.update(link_values(spec, row, seq=seq, prev_hash=prev, written=written))
         prev = row["row_hash"]
     repository.move_head(connection, chain=chain, seq=seq, row_hash=prev)
 
