@@ -58,6 +58,7 @@ class ChainWalker:
     _last: _Seen | None = None
     _before_last_hash: str | None = None
     _mismatch: str = ""
+    _anchored: int = 0  # the last seq a checkpoint vouched for and the rows matched
 
     def __post_init__(self) -> None:
         self._spec = CHAINS[self.chain]
@@ -132,14 +133,17 @@ class ChainWalker:
                     detail="the personal fields (payload_raw, account name, reason text) differ from personal_sha256",
                 )
         anchor = self.anchors.get(seq)
-        if intact and anchor is not None and anchor.row_hash != row_hash:
-            return self._break(
-                seq=seq,
-                row_id=row_id,
-                kind="changed",
-                detail=f"the chain was recomputed: row hash {row_hash} differs from the checkpoint of "
-                f"{anchor.signed_at} ({anchor.row_hash}); a row at or before this one was changed",
-            )
+        if intact and anchor is not None:
+            if anchor.row_hash != row_hash:
+                return self._break(
+                    seq=seq,
+                    row_id=row_id,
+                    kind="changed",
+                    detail=f"row hash {row_hash} differs from the one the checkpoint of {anchor.signed_at} signed "
+                    f"({anchor.row_hash}): a row after seq {self._anchored} and up to this one was changed and the "
+                    "chain recomputed, or an older copy was restored and written to again",
+                )
+            self._anchored = seq
         self._before_last_hash = last.row_hash if last else None
         self._last = _Seen(seq=seq, row_id=row_id, prev_hash=prev_hash, row_hash=row_hash, intact=intact)
         self.rows += 1

@@ -129,3 +129,29 @@ def _backup(database_url: str, tmp_path: Path) -> str:
         check=True,
     )
     return restored
+
+
+def test_a_rewrite_with_every_hash_recomputed_is_caught_by_the_checkpoint(
+    http: httpx.Client, database_url: str, audit_key: Ed25519PrivateKey, checkpoint_dir: Path
+) -> None:
+    ids = decide(http, 2)
+    sign_checkpoint(database_url, audit_key, checkpoint_dir)
+    decide(http, 2, prefix="evt-after-checkpoint")
+    sign_checkpoint(database_url, audit_key, checkpoint_dir)
+    table = Decision.__table__
+    with connect(database_url) as connection, triggers_off(connection, "decisions"):
+        # Someone who knows the algorithm edits seq 3 and recomputes every hash from there on.
+        rows = connection.execute(select(table).where(table.c.chain_seq >= 3).order_by(table.c.chain_seq)).mappings()
+        prev = connection.execute(select(table.c.row_hash).where(table.c.chain_seq == 2)).scalar_one()
+        for row in [dict(r) for r in rows]:
+            if row["chain_seq"] == 3:
+                row["outcome"] = "decline"
+            row.update(link_values(CHAINS["decisions"], row, seq=row["chain_seq"], prev_hash=prev))
+            connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
+            prev = row["row_hash"]
+
+    assert verify(database_url)["decisions"].first_break is None  # the chain alone holds together
+    found = verify(database_url, audit_key, checkpoint_dir)["decisions"].first_break
+
+    assert found is not None and (found.kind, found.seq) == ("changed", 4)
+    assert "after seq 2 and up to this one" in found.detail and ids[1] not in (found.row_id or "")
