@@ -50,7 +50,8 @@ def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, 
     """Give rows about to be inserted with Core (seeds, scripts) their link columns, in order; moves the head."""
     spec = CHAINS[chain]
     columns = [c.name for c in repository.table_of(chain).columns]
-    seq, prev = repository.lock_head(connection, chain=chain)
+    rows = list(rows)
+    seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
     for row in rows:
         seq += 1
         for name in columns:
@@ -58,7 +59,6 @@ def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, 
             row.setdefault(name, None)
         row.update(link_values(spec, row, seq=seq, prev_hash=prev, written=written))
         prev = row["row_hash"]
-    repository.move_head(connection, chain=chain, seq=seq, row_hash=prev)
 
 
 @event.listens_for(Session, "before_flush")
@@ -73,11 +73,10 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
     connection = session.connection()
     for chain in (c for c in CHAIN_ORDER if c in pending):
         spec = CHAINS[chain]
-        seq, prev = repository.lock_head(connection, chain=chain)
+        seq, prev = repository.reserve(connection, chain=chain, count=len(pending[chain]))
         for obj in sorted(pending[chain], key=lambda o: inspect(o).insert_order):
             seq += 1
             values = {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
             for key, value in link_values(spec, values, seq=seq, prev_hash=prev).items():
                 setattr(obj, key, value)
             prev = obj.row_hash
-        repository.move_head(connection, chain=chain, seq=seq, row_hash=prev)

@@ -7,16 +7,16 @@ from app.database import Base
 
 
 class AuditChainHead(Base):
-    """Where a chain ends: appenders lock this row, so rows join the chain one at a time, without forks or gaps.
+    """How many rows a chain has: appenders lock this row, so rows join the chain one at a time, without gaps.
 
-    It is a lock and a pointer, not evidence: the verifier recomputes the chain from the rows.
+    A lock and a counter, not evidence: the verifier recomputes the chain from the rows, and reports a
+    chain that ends before its recorded count.
     """
 
     __tablename__ = "audit_chain_heads"
 
     chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
-    row_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ChainedRow:

@@ -5,8 +5,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
+from app.audit.canonical import GENESIS
 from app.audit.models import AuditChainHead
 from app.database import Base
+from app.errors import ServiceError
 
 _heads = AuditChainHead
 
@@ -18,30 +20,43 @@ def table_of(chain: str) -> Table:
     return table
 
 
-def lock_head(connection: Connection, *, chain: str) -> tuple[int, str]:
-    """The chain's head (last seq and hash), locked until the transaction ends.
+def reserve(connection: Connection, *, chain: str, count: int) -> tuple[int, str]:
+    """Reserve the chain's next `count` places: return the seq before them and the hash of the row at it.
 
-    On PostgreSQL a row lock (FOR UPDATE) serializes appenders of one chain across processes;
-    SQLite has one writer per database already (every write transaction begins IMMEDIATE).
+    The head row is updated first, which locks it until the transaction ends: appenders of one chain
+    queue there, across processes, and each then reads the row its first place follows. On PostgreSQL
+    that read is a statement of its own, so it sees the row the previous appender committed while this
+    one waited; SQLite (one writer) does both in one statement.
     """
-    stmt = select(_heads.seq, _heads.row_hash).where(_heads.chain == chain)
-    if connection.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = connection.execute(stmt).one()
-    return int(row.seq), str(row.row_hash)
+    table = table_of(chain)
+    bump = update(_heads).where(_heads.chain == chain).values(seq=_heads.seq + count)
+    if connection.dialect.name == "sqlite":
+        prev_row = select(table.c.row_hash).where(table.c.chain_seq == _heads.seq - count).scalar_subquery()
+        before, prev = connection.execute(bump.returning(_heads.seq - count, prev_row)).one()
+    else:
+        before = connection.execute(bump.returning(_heads.seq - count)).scalar_one()
+        prev = connection.execute(select(table.c.row_hash).where(table.c.chain_seq == before)).scalar()
+    if before == 0:
+        return 0, GENESIS
+    if prev is None:
+        # The chain's last row is gone: appending would hide that, so nothing is written.
+        raise ChainBroken(
+            f"Nothing was recorded: the {chain} audit chain has no row at seq {before}, its last place. "
+            "Run python -m app.audit verify."
+        )
+    return int(before), str(prev)
 
 
-def move_head(connection: Connection, *, chain: str, seq: int, row_hash: str) -> None:
-    """Record the chain's new head."""
-    connection.execute(update(_heads).where(_heads.chain == chain).values(seq=seq, row_hash=row_hash))
+class ChainBroken(ServiceError):
+    """The chain cannot be appended to: the row its head names is missing (503: nothing is recorded)."""
+
+    status_code = 503
+    code = "audit_chain_broken"
 
 
-def recorded_heads(connection: Connection) -> dict[str, tuple[int, str]]:
-    """Every chain's recorded head."""
-    return {
-        r.chain: (int(r.seq), str(r.row_hash))
-        for r in connection.execute(select(_heads.chain, _heads.seq, _heads.row_hash))
-    }
+def recorded_heads(connection: Connection) -> dict[str, int]:
+    """Every chain's recorded last seq."""
+    return {r.chain: int(r.seq) for r in connection.execute(select(_heads.chain, _heads.seq))}
 
 
 def stream_rows(connection: Connection, *, chain: str, after_seq: int = 0, batch: int = 2000) -> Iterator[Any]:

@@ -36,7 +36,7 @@ def verify(*, connection: Connection, signed: list[Checkpoint]) -> list[ChainRes
     heads = repository.recorded_heads(connection)
     results = []
     for chain in CHAIN_ORDER:
-        walker = ChainWalker(chain=chain, anchors=anchors.get(chain, {}), recorded_head=heads.get(chain, (0, ""))[0])
+        walker = ChainWalker(chain=chain, anchors=anchors.get(chain, {}), recorded_head=heads.get(chain, 0))
         for row in repository.stream_rows(connection, chain=chain):
             walker.feed(row)
             if walker.done:

@@ -1,15 +1,19 @@
 """Checkpoints and proofs over HTTP, and an auditor's check of a proof without the service."""
 
+import asyncio
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
+from app.audit import checkpoints, jobs
 from app.audit.keys import public_pem
+from app.config import Settings
 from tests.audit.conftest import connect, decide, triggers_off
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,3 +88,17 @@ def test_only_administrators_reach_the_audit_endpoints(
             assert client.get("/v1/audit/verification").status_code == 403
             assert client.post("/v1/audit/checkpoints").status_code == 403
             assert client.get("/v1/audit/decisions/x/proof").status_code == 403
+
+
+def test_the_interval_job_signs_from_its_second_run(
+    http: httpx.Client, settings: Settings, checkpoint_dir: Path, audit_key: Ed25519PrivateKey
+) -> None:
+    decide(http, 2)
+    job = jobs.interval_job(settings=settings, now=lambda: datetime.now(UTC))
+
+    asyncio.run(job())  # at start: nothing yet, the first checkpoint comes one interval later
+    assert not checkpoint_dir.exists() or not list(checkpoint_dir.iterdir())
+    asyncio.run(job())
+
+    [signed] = checkpoints.load_all(checkpoint_dir, audit_key.public_key())
+    assert signed.chains["decisions"].seq == 2 and signed.chains["case_events"].seq >= 2

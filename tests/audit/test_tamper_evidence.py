@@ -19,6 +19,7 @@ from tests.audit.conftest import (
     triggers_off,
     verify,
 )
+from tests.conftest import load_example
 from tests.support.postgres import _pg_bin, create_database
 
 
@@ -79,10 +80,7 @@ def test_a_truncated_tail_after_a_checkpoint_is_named(
     with connect(database_url) as connection, triggers_off(connection, "decisions"):
         # The tail goes, and the head is moved back over it: only the signed checkpoint remembers.
         connection.execute(text("DELETE FROM decisions WHERE chain_seq >= 3"))
-        head = connection.execute(text("SELECT row_hash FROM decisions WHERE chain_seq = 2")).scalar_one()
-        connection.execute(
-            text("UPDATE audit_chain_heads SET seq = 2, row_hash = :h WHERE chain = 'decisions'"), {"h": head}
-        )
+        connection.execute(text("UPDATE audit_chain_heads SET seq = 2 WHERE chain = 'decisions'"))
 
     assert verify(database_url)["decisions"].first_break is None  # without the checkpoint it looks whole
     found = verify(database_url, audit_key, checkpoint_dir)["decisions"].first_break
@@ -155,3 +153,15 @@ def test_a_rewrite_with_every_hash_recomputed_is_caught_by_the_checkpoint(
 
     assert found is not None and (found.kind, found.seq) == ("changed", 4)
     assert "after seq 2 and up to this one" in found.detail and ids[1] not in (found.row_id or "")
+
+
+def test_nothing_is_appended_after_a_removed_last_row(http: httpx.Client, database_url: str) -> None:
+    ids = decide(http, 2)
+    with connect(database_url) as connection, triggers_off(connection, "decisions"):
+        connection.execute(text("DELETE FROM decisions WHERE id = :id"), {"id": ids[1]})
+
+    refused = http.post("/v1/save-cases", json={**load_example("price-discount"), "event_id": "evt-after-removal"})
+
+    assert refused.status_code == 503 and refused.json()["code"] == "audit_chain_broken", refused.text
+    found = verify(database_url)["decisions"].first_break
+    assert found is not None and (found.kind, found.seq) == ("removed", 2)

@@ -82,7 +82,6 @@ def upgrade() -> None:
         "audit_chain_heads",
         sa.Column("chain", sa.String(64), primary_key=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.Column("row_hash", sa.String(64), nullable=False),
     )
     for chain in CHAIN_ORDER:
         op.add_column(chain, sa.Column("chain_seq", sa.BigInteger(), nullable=True))
@@ -92,7 +91,7 @@ def upgrade() -> None:
     _drop_old_triggers(postgres)
 
     ends = {chain: _backfill(connection, chain) for chain in CHAIN_ORDER}
-    op.bulk_insert(heads, [{"chain": c, "seq": s, "row_hash": h} for c, (s, h) in ends.items()])
+    op.bulk_insert(heads, [{"chain": c, "seq": s} for c, (s, _) in ends.items()])
 
     for chain in CHAIN_ORDER:
         op.create_index(f"uq_{chain}_chain_seq", chain, ["chain_seq"], unique=True)
