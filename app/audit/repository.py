@@ -1,9 +1,10 @@
 """Every query of the audit record (sync connections: the flush hook, migrations, the verifier CLI)."""
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import BigInteger, Connection, Table, bindparam, select, update
 
 from app.audit.canonical import GENESIS
 from app.audit.models import AuditChainHead
@@ -20,6 +21,17 @@ def table_of(chain: str) -> Table:
     return table
 
 
+@cache
+def _reserve_statements(chain: str) -> tuple[Any, Any, Any]:
+    # Built once per chain (Core, a bound count): this runs in every flush that appends to a chain.
+    heads, table = _heads_table(), table_of(chain)
+    count = bindparam("count", type_=BigInteger)
+    bump = update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq + count)
+    prev_row = select(table.c.row_hash).where(table.c.chain_seq == heads.c.seq - count).scalar_subquery()
+    row_at = select(table.c.row_hash).where(table.c.chain_seq == bindparam("seq"))
+    return bump.returning(heads.c.seq - count, prev_row), bump.returning(heads.c.seq - count), row_at
+
+
 def reserve(connection: Connection, *, chain: str, count: int) -> tuple[int, str]:
     """Reserve the chain's next `count` places: return the seq before them and the hash of the row at it.
 
@@ -28,14 +40,12 @@ def reserve(connection: Connection, *, chain: str, count: int) -> tuple[int, str
     that read is a statement of its own, so it sees the row the previous appender committed while this
     one waited; SQLite (one writer) does both in one statement.
     """
-    table = table_of(chain)
-    bump = update(_heads).where(_heads.chain == chain).values(seq=_heads.seq + count)
+    with_prev, bump, row_at = _reserve_statements(chain)
     if connection.dialect.name == "sqlite":
-        prev_row = select(table.c.row_hash).where(table.c.chain_seq == _heads.seq - count).scalar_subquery()
-        before, prev = connection.execute(bump.returning(_heads.seq - count, prev_row)).one()
+        before, prev = connection.execute(with_prev, {"count": count}).one()
     else:
-        before = connection.execute(bump.returning(_heads.seq - count)).scalar_one()
-        prev = connection.execute(select(table.c.row_hash).where(table.c.chain_seq == before)).scalar()
+        before = connection.execute(bump, {"count": count}).scalar_one()
+        prev = connection.execute(row_at, {"seq": before}).scalar()
     if before == 0:
         return 0, GENESIS
     if prev is None:
@@ -45,6 +55,12 @@ def reserve(connection: Connection, *, chain: str, count: int) -> tuple[int, str
             "Run python -m app.audit verify."
         )
     return int(before), str(prev)
+
+
+def _heads_table() -> Table:
+    table = AuditChainHead.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class ChainBroken(ServiceError):
