@@ -20,6 +20,34 @@ class Settings(BaseSettings):
             "SQLAlchemy URL of the decision log; SQLite file by default, postgresql+psycopg://… for PostgreSQL."
         ),
     )
+    database_owner_url: str | None = Field(
+        default=None,
+        description=(
+            "PostgreSQL: the URL of the role that owns the tables and runs the migrations. When set, the service "
+            "migrates with it and then grants DATABASE_URL's role only INSERT and SELECT on the audit tables, so "
+            "the service cannot change, delete, truncate or un-trigger them. Unset: DATABASE_URL does both."
+        ),
+    )
+    audit_checkpoint_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "audit-checkpoints",
+        description=(
+            "Where signed audit checkpoints are written: a directory outside the database (a mounted object-store "
+            "bucket works). The verifier checks the database against every checkpoint in it."
+        ),
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often the service signs a checkpoint of the audit chains (0: only on demand).",
+    )
+    audit_signing_key_file: Path | None = Field(
+        default=None,
+        description="PEM Ed25519 private key signing audit checkpoints; unset: a development key in RELEASE_KEY_DIR.",
+    )
+    audit_verification_key_file: Path | None = Field(
+        default=None,
+        description="PEM Ed25519 public key checkpoints are verified with; unset: the public half of the signing key.",
+    )
     opa_url: str | None = Field(
         default=None,
         description=(

@@ -13,18 +13,19 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import approvals, decisions, health, outcomes, people, policy, programme, save_cases, tokens
+from app.api import approvals, audit, decisions, health, outcomes, people, policy, programme, save_cases, tokens
 from app.api.errors import http_error_handler, service_error_handler, validation_error_handler
 from app.api.middleware import AccessLog, BodySizeLimit, NulInParameters
 from app.api.pages import site as pages
 from app.approvals import scheduler
+from app.audit import jobs as audit_jobs
 from app.background import Periodic
 from app.clock import Clock, SystemClock
 from app.config import Settings, get_settings
 from app.database import Database, create_engine, create_read_session_factory, create_session_factory
 from app.directory.seed import load_seed
 from app.errors import ServiceError
-from app.migrations_runner import upgrade_to_head
+from app.migrations_runner import migrate
 from app.notifications import sender
 from app.observability import configure_logging
 from app.policy.client import PolicyClient
@@ -53,7 +54,7 @@ async def _start_shadow(
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if settings.migrate_on_start:
-        await asyncio.to_thread(upgrade_to_head, settings.database_url)
+        await asyncio.to_thread(migrate, database_url=settings.database_url, owner_url=settings.database_owner_url)
     engine = create_engine(settings.database_url)
     app.state.session_factory = create_session_factory(engine)
     app.state.database = Database(writer=app.state.session_factory, reader=create_read_session_factory(engine))
@@ -97,6 +98,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             ),
         ),
     ]
+    if settings.audit_checkpoint_interval_seconds:
+        jobs.append(
+            Periodic(
+                name="audit-checkpoints",
+                interval=settings.audit_checkpoint_interval_seconds,
+                job=audit_jobs.interval_job(settings=settings, now=clock.now),
+            )
+        )
     if settings.background_jobs:
         for job in jobs:
             job.start()
@@ -127,7 +136,7 @@ def create_app(*, settings: Settings | None = None, clock: Clock | None = None) 
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    for module in (save_cases, outcomes, decisions, approvals, programme, people, tokens, policy, health):
+    for module in (save_cases, outcomes, decisions, approvals, programme, people, tokens, policy, audit, health):
         for route in module.router.routes:
             # Clients and the committed contract name operations by id: none may be generated.
             assert isinstance(route, APIRoute) and route.operation_id, f"{route} needs a stable operation_id"

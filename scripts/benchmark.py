@@ -21,6 +21,9 @@ Starts one standalone OPA (the policies bundle; or uses --opa-url) and then, pha
   shadow   decide as in the SQLite phase with shadow mode on (SHADOW_RELEASE: a release of the same
            policies, so the shadow OPA does the live OPA's work again): throughput and latency beside the
            plain SQLite row, and the shadow's written, dropped and failed evaluations (GET /v1/policy).
+  audit    the audit verifier (python -m app.audit verify) over --audit-rows (1,000,000) chained
+           decisions on SQLite (audit-sqlite) and PostgreSQL (audit-postgres): rows per second and peak
+           RSS (scripts/benchmark_audit.py). Every decide phase above runs with the chains on.
   replay   the impact report (python -m app.impact) over --replay-rows (100,000) seeded logged decisions:
            decisions per second and peak RSS, with both policies deciding and with the base's decisions
            read from the log (scripts/benchmark_replay.py).
@@ -33,6 +36,7 @@ is 1). The default run takes about 25 minutes on two cores (the programme phases
     .venv/bin/python scripts/benchmark.py [--quick] [--requests 2000 --concurrency 8 --json]
     .venv/bin/python scripts/benchmark.py --only programme-sqlite,programme-postgres [--quick]
     .venv/bin/python scripts/benchmark.py --only replay [--replay-rows 100000]
+    .venv/bin/python scripts/benchmark.py --only audit-sqlite,audit-postgres [--audit-rows 1000000]
 """
 
 import argparse
@@ -62,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmark_alternatives import eval_figures, eval_line  # noqa: E402
+from benchmark_audit import audit_figures, audit_table  # noqa: E402
 from benchmark_programme import PROGRAMME_TABLES, programme_figures, seed_programme  # noqa: E402
 from benchmark_replay import replay_figures, replay_table  # noqa: E402
 from benchmark_support import (  # noqa: E402
@@ -91,6 +96,8 @@ PHASES = (
     "programme-postgres",
     "replay",
     "shadow",
+    "audit-sqlite",
+    "audit-postgres",
 )
 PG_WORKERS = (1, 2, 4)
 
@@ -121,6 +128,7 @@ class Results:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     programme: dict[str, dict[str, Any]] = field(default_factory=dict)
     replay: dict[str, Any] | None = None
+    audit: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     load: dict[str, float] = field(default_factory=dict)  # 1-minute load average as each phase ended
 
@@ -568,6 +576,17 @@ def run(args: argparse.Namespace, opa_url: str, opa: Process | None) -> Results:
     if "replay" in phases:
         with _phase(results, "replay"), _tempdir("save-offers-bench-") as workdir:
             results.replay = replay_figures(args.replay_rows, workdir, _log)
+    if "audit-sqlite" in phases:
+        with _phase(results, "audit sqlite"), _tempdir("save-offers-bench-") as workdir:
+            url = f"sqlite:///{workdir / 'audit.db'}"
+            results.audit["SQLite"] = audit_figures(url, args.audit_rows, workdir, _log)
+    if "audit-postgres" in phases:
+        with (
+            _phase(results, "audit postgres"),
+            _tempdir("save-offers-bench-") as workdir,
+            throwaway_postgres() as database_url,
+        ):
+            results.audit["PostgreSQL"] = audit_figures(database_url, args.audit_rows, workdir, _log)
     return results
 
 
@@ -756,6 +775,8 @@ def table(args: argparse.Namespace, results: Results, info: dict[str, Any]) -> s
         out += ["", *_programme_table(args, results)]
     if results.replay:
         out += ["", *replay_table(results.replay, _verdict)]
+    if results.audit:
+        out += ["", *audit_table(results.audit, _verdict)]
     if results.load:
         out += [
             "",
@@ -795,6 +816,9 @@ def main() -> int:
         "--replay-rows", type=int, help="logged decisions seeded for the impact replay (100,000; quick 5,000)"
     )
     parser.add_argument(
+        "--audit-rows", type=int, help="chained decisions the audit verifier reads (1,000,000; quick 20,000)"
+    )
+    parser.add_argument(
         "--only",
         type=lambda s: [p.strip() for p in s.split(",") if p.strip()],
         default=None,
@@ -826,6 +850,7 @@ def main() -> int:
         ("programme_events", 300_000, 15_000),
         ("programme_runs", 5, 3),
         ("replay_rows", 100_000, 5_000),
+        ("audit_rows", 1_000_000, 20_000),
     ):
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
@@ -864,6 +889,7 @@ def main() -> int:
                     "pages": results.pages,
                     "programme": results.programme,
                     "replay": results.replay,
+                    "audit": results.audit,
                     "failures": results.failures,
                     "load_average_by_phase": results.load,
                     "concurrency": args.concurrency,

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert  # noqa: E402
 
+from app.audit.chain import append_rows  # noqa: E402
 from app.cases.evidence import assemble_evidence  # noqa: E402
 from app.cases.schemas import SaveCaseCreate  # noqa: E402
 from app.database import sync_url  # noqa: E402
@@ -116,12 +117,14 @@ def main() -> int:
         for row in _rows(args.rows, seed=args.seed):
             batch.append(row)
             if len(batch) == args.batch:
+                append_rows(conn, chain="decisions", rows=batch)
                 conn.execute(insert(Decision.__table__), batch)
                 written += len(batch)
                 batch.clear()
                 if written % 100_000 == 0:
                     print(f"{written} rows, {written / (time.perf_counter() - started):.0f}/s", file=sys.stderr)
         if batch:
+            append_rows(conn, chain="decisions", rows=batch)
             conn.execute(insert(Decision.__table__), batch)
             written += len(batch)
     engine.dispose()

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from seed_decisions import END, SEGMENTS, _variants  # noqa: E402
 from sqlalchemy import Connection, create_engine, insert  # noqa: E402
 
+from app.audit.chain import append_rows  # noqa: E402
 from app.cases.models import SaveCase  # noqa: E402
 from app.database import sync_url  # noqa: E402
 from app.decisions.models import Decision  # noqa: E402
@@ -442,6 +443,7 @@ class Generator:
 
 
 def _write(conn: Connection, decisions: list[dict], cases: list[dict], facts: list[dict]) -> None:
+    append_rows(conn, chain="decisions", rows=decisions)
     conn.execute(insert(Decision.__table__), decisions)
     conn.execute(insert(SaveCase.__table__), cases)
     conn.execute(insert(CaseFacts.__table__), facts)
@@ -472,6 +474,7 @@ def seed(database_url: str, *, cases: int, events: int, batch: int, seed: int) -
     rows = generator.events(events)
     for start in range(0, len(rows), batch):
         with engine.begin() as conn:
+            append_rows(conn, chain="outcome_events", rows=rows[start : start + batch])
             conn.execute(insert(OutcomeEvent.__table__), rows[start : start + batch])
     engine.dispose()
     seconds = time.perf_counter() - started

@@ -76,9 +76,10 @@ if settings.workers > 1:
         # side by side; each worker's OPA then polls the one bundle location.
         ensure_published(settings)
     if settings.migrate_on_start:
-        from app.migrations_runner import upgrade_to_head
+        from app.migrations_runner import migrate
 
-        upgrade_to_head(settings.database_url)  # the workers are started with MIGRATE_ON_START=false
+        # As DATABASE_OWNER_URL's role when set; the workers are started with MIGRATE_ON_START=false.
+        migrate(database_url=settings.database_url, owner_url=settings.database_owner_url)
     if settings.seed_directory_file:
         asyncio.run(_seed(settings))  # the workers then find everyone present and add nobody
 print(settings.workers)

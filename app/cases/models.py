@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
+from app.audit.models import ChainedRow
 from app.database import Base, UtcDateTime
 
 
@@ -34,7 +36,7 @@ class SaveCase(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it from the class
 
 
-class CaseEvent(Base):
+class CaseEvent(ChainedRow, Base):
     """One state change of a case, written in the same transaction as the change."""
 
     __tablename__ = "case_events"

@@ -7,12 +7,14 @@ from sqlalchemy import JSON, Float, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
+from app.audit.models import ChainedRow
 from app.database import Base, UtcDateTime
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
-class Decision(Base):
+class Decision(ChainedRow, Base):
     """A decision as made: what came in, what the policy saw and said, and which revision said it."""
 
     __tablename__ = "decisions"
@@ -41,3 +43,5 @@ class Decision(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     latency_ms: Mapped[float] = mapped_column(Float)
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # SHA-256 of the personal fields (app.audit.personal), hashed by the chain in their place.
+    personal_sha256: Mapped[str] = mapped_column(String(64))

@@ -21,12 +21,12 @@ from app.config import get_settings
 from app.database import create_engine, create_session_factory
 from app.directory.seed import load_seed
 from app.errors import ServiceError
-from app.migrations_runner import upgrade_to_head
+from app.migrations_runner import migrate
 
 
 async def _main(args: argparse.Namespace) -> int:
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
+    migrate(database_url=settings.database_url, owner_url=settings.database_owner_url)
     engine = create_engine(settings.database_url)
     factory = create_session_factory(engine)
     now = SystemClock().now()

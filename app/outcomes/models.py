@@ -5,11 +5,13 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
+from app.audit.models import ChainedRow
 from app.cases.models import SaveCase
 from app.database import Base, UtcDateTime
 
 
-class OutcomeEvent(Base):
+class OutcomeEvent(ChainedRow, Base):
     """One reported fact about an authorized offer (presented, accepted, a payment…), appended once per event."""
 
     __tablename__ = "outcome_events"

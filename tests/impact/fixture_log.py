@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert
 
+from app.audit.chain import append_rows
 from app.cases.models import SaveCase
 from app.database import sync_url
 from app.decisions.models import Decision
@@ -148,7 +149,9 @@ def seed_fixture_log(database_url: str, opa: Path, revision: str = OTHER_REVISIO
     refused["policy_input"] = {k: v for k, v in rows[0]["policy_input"].items() if k != "history"}
     engine = create_engine(sync_url(database_url))
     with engine.begin() as conn:
-        conn.execute(insert(Decision.__table__), [*rows, refused])
+        logged = [*rows, refused]
+        append_rows(conn, chain="decisions", rows=logged)
+        conn.execute(insert(Decision.__table__), logged)
         by_case = {r["case_id"]: r for r in rows}
         for case_id in (SAVED_CASE, LOST_CASE):
             case, fact = _case_rows(case_id, by_case[case_id]["decision_time"], saved=case_id == SAVED_CASE)

@@ -77,7 +77,8 @@ def test_the_migration_lists_the_revisions_decided_before_it(
     _decide(http, "evt-before-1")
     clock.set(DECISION_TIME + timedelta(seconds=30))
     _decide(http, "evt-before-2")
-    # A decision of an older release, straight in the log (it is append-only; the copy is a new row).
+    command.downgrade(alembic_config(database_url), "0005_outcomes_and_programme")
+    # A decision of an older release, straight in the log as it was then (append-only; the copy is a new row).
     _execute_at(
         database_url,
         "INSERT INTO decisions (id, source, event_id, account_id, outcome, payload_raw, payload_sha256,"
@@ -87,8 +88,6 @@ def test_the_migration_lists_the_revisions_decided_before_it(
         " FROM decisions WHERE event_id = 'evt-before-1'",
         DECISION_TIME - timedelta(days=30),
     )
-
-    command.downgrade(alembic_config(database_url), "0005_outcomes_and_programme")
     upgrade_to_head(database_url)
 
     assert _history(http) == [

@@ -1,12 +1,12 @@
 """Records from before issue 10: migration 0005 builds the facts of older cases; older decisions read back."""
 
-import json
-
 import httpx
 import sqlalchemy as sa
 from alembic import command
 
+from app.audit.chain import append_rows
 from app.database import sync_url
+from app.decisions.models import Decision
 from app.migrations_runner import alembic_config, upgrade_to_head
 from tests.approvals.conftest import People
 from tests.conftest import load_example
@@ -45,14 +45,13 @@ def _copy_without_history(database_url: str, decision_id: str) -> str:
     """A copy of the decision as the service recorded it before it sent the account's history (the log is
     append-only, so the copy is a new row)."""
     engine = sa.create_engine(sync_url(database_url))
-    decisions = sa.Table("decisions", sa.MetaData(), autoload_with=engine)
+    decisions = Decision.__table__
     try:
         with engine.begin() as connection:
             row = dict(connection.execute(sa.select(decisions).where(decisions.c.id == decision_id)).one()._mapping)
-            policy_input = row["policy_input"]
-            policy_input = json.loads(policy_input) if isinstance(policy_input, str) else policy_input
-            del policy_input["history"]
-            row.update(id="before-history", event_id="before-history", policy_input=policy_input)
+            del row["policy_input"]["history"]
+            row.update(id="before-history", event_id="before-history", personal_sha256=None)
+            append_rows(connection, chain="decisions", rows=[row])  # the copy joins the chain like any new row
             connection.execute(sa.insert(decisions).values(**row))
     finally:
         engine.dispose()

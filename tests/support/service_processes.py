@@ -39,6 +39,8 @@ def _base_env(database_url: str, extra: Mapping[str, str] | None = None) -> dict
             # The project directory first, so `app` is the working tree's package.
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
             "PYTHONUNBUFFERED": "1",
+            # No periodic audit checkpoints into the working tree's var/ (a test that wants them sets both).
+            "AUDIT_CHECKPOINT_INTERVAL_SECONDS": "0",
         }
     )
     env.update(extra or {})

@@ -1,0 +1,82 @@
+"""Appending to the chains: every new row of an audit table gets its place and hash in the flush that writes it.
+
+A flush hook, so every writer (request, job, script) chains its rows without knowing about it. The
+hook locks the chain's head in the request's own transaction: the row, its hash and the new head
+commit or roll back together, and the request's session still owns the transaction.
+"""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from app.audit import repository
+from app.audit.canonical import content_sha256, link_hash
+from app.audit.personal import personal_digest
+from app.audit.spec import CHAIN_ORDER, CHAINS, ChainSpec
+
+
+def _written_form(value: Any) -> Any:
+    # A JSON column reads back what json.dumps wrote (string keys, lists for tuples): hash that.
+    return json.loads(json.dumps(value)) if isinstance(value, dict | list | tuple) else value
+
+
+def link_values(
+    spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash: str, written: bool = False
+) -> dict[str, Any]:
+    """The link columns (and a decision's personal digest) of a row about to be written.
+
+    written: the JSON values are already as they read back (json.loads output), so no round trip is needed.
+    """
+    if not written:
+        values = {k: _written_form(v) for k, v in values.items()}
+    out: dict[str, Any] = {}
+    if spec.personal and values.get("personal_sha256") is None:
+        out["personal_sha256"] = values["personal_sha256"] = personal_digest(
+            payload_raw=values["payload_raw"], policy_input=values.get("policy_input")
+        )
+    digest = content_sha256(spec.content(values))
+    out.update(
+        chain_seq=seq,
+        prev_hash=prev_hash,
+        row_hash=link_hash(chain=spec.table, seq=seq, prev_hash=prev_hash, content_digest=digest),
+    )
+    return out
+
+
+def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]], written: bool = False) -> None:
+    """Give rows about to be inserted with Core (seeds, scripts) their link columns, in order; moves the head."""
+    spec = CHAINS[chain]
+    columns = [c.name for c in repository.table_of(chain).columns]
+    rows = list(rows)
+    seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
+    for row in rows:
+        seq += 1
+        for name in columns:
+            # A column left out is written as NULL and read back as None: hash it so.
+            row.setdefault(name, None)
+        row.update(link_values(spec, row, seq=seq, prev_hash=prev, written=written))
+        prev = row["row_hash"]
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    pending: dict[str, list[Any]] = {}
+    for obj in session.new:
+        table = getattr(obj, "__tablename__", None)
+        if table in CHAINS and getattr(obj, "row_hash", None) is None:
+            pending.setdefault(table, []).append(obj)
+    if not pending:
+        return
+    connection = session.connection()
+    for chain in (c for c in CHAIN_ORDER if c in pending):
+        spec = CHAINS[chain]
+        seq, prev = repository.reserve(connection, chain=chain, count=len(pending[chain]))
+        for obj in sorted(pending[chain], key=lambda o: inspect(o).insert_order):
+            seq += 1
+            values = {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+            for key, value in link_values(spec, values, seq=seq, prev_hash=prev).items():
+                setattr(obj, key, value)
+            prev = obj.row_hash

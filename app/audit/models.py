@@ -1,0 +1,28 @@
+"""ORM models of the audit record: the head of each chain, and the columns every chained row carries."""
+
+from sqlalchemy import BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base
+
+
+class AuditChainHead(Base):
+    """How many rows a chain has: appenders lock this row, so rows join the chain one at a time, without gaps.
+
+    A lock and a counter, not evidence: the verifier recomputes the chain from the rows, and reports a
+    chain that ends before its recorded count.
+    """
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChainedRow:
+    """The link columns of a row of an audit table (migration 0008)."""
+
+    # Assigned when the row is flushed (app.audit.chain): the row's place, its predecessor's hash, its own hash.
+    chain_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
