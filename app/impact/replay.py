@@ -74,7 +74,10 @@ def _logged_decision(base_revision: str | None, shadow: bool) -> Any:
         return Decision.decision
     if base_revision is None:
         return null().label("decision")
-    by_base = or_(Decision.policy_revision == base_revision, Decision.policy_revision.endswith(f"@{base_revision}"))
+    by_base = or_(
+        Decision.policy_revision == base_revision,
+        Decision.policy_revision.endswith(f"@{base_revision}", autoescape=True),
+    )
     return case((by_base, Decision.decision), else_=null()).label("decision")
 
 
