@@ -8,10 +8,6 @@ if command -v chromium >/dev/null 2>&1; then
   echo "install-chromium: $(chromium --version 2>/dev/null || echo chromium) already installed" >&2
   exit 0
 fi
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
 echo "install-chromium: installing Debian's chromium package" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" chromium fonts-dejavu-core
 command -v chromium >/dev/null 2>&1 || { echo "install-chromium: chromium still missing" >&2; exit 1; }

@@ -6,12 +6,10 @@ if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && id postgres >/dev
   echo "install-postgres: PostgreSQL server $(ls /usr/lib/postgresql | sort -n | tail -1) already installed" >&2
   exit 0
 fi
+echo "install-postgres: installing Debian's postgresql package" >&2
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" postgresql
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
-echo "install-postgres: installing Debian's postgresql package" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends postgresql
 # Debian's package starts a cluster of its own; the tests do not use it.
 $sudo sh -c 'command -v pg_ctlcluster >/dev/null && for c in /etc/postgresql/*/main; do [ -d "$c" ] && pg_ctlcluster "$(basename "$(dirname "$c")")" main stop || true; done' || true
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || { echo "install-postgres: initdb still missing" >&2; exit 1; }
