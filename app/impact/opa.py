@@ -6,9 +6,7 @@ is paid once per batch, not once per decision.
 """
 
 import asyncio
-import contextlib
 import os
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -16,7 +14,7 @@ from typing import Any, Self
 import aiohttp
 
 from app.impact.codec import json_dumps, json_loads
-from app.policy.supervisor import free_loopback_port
+from app.policy.supervisor import free_loopback_port, wait_until_serving
 
 WRAPPER = Path(__file__).with_name("wrapper.rego")
 START_TIMEOUT_SECONDS = 30.0
@@ -97,19 +95,13 @@ class ReplayOpa:
         return self
 
     async def _wait_healthy(self) -> None:
-        assert self._process is not None and self._http is not None
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            if self._process.returncode is not None:
-                errors = b"" if self._process.stderr is None else await self._process.stderr.read()
-                raise RuntimeError(f"OPA on {self._policy_dir} exited: {errors.decode(errors='replace')[-2000:]}")
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with self._http.get(f"{self.url}/health") as response:
-                    if response.status == 200:
-                        return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"OPA on {self._policy_dir} not healthy within {START_TIMEOUT_SECONDS}s")
-            await asyncio.sleep(0.05)
+        assert self._process is not None
+        if await wait_until_serving(self._process, self.url, within_seconds=START_TIMEOUT_SECONDS):
+            return
+        if self._process.returncode is not None:
+            errors = b"" if self._process.stderr is None else await self._process.stderr.read()
+            raise RuntimeError(f"OPA on {self._policy_dir} exited: {errors.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(f"OPA on {self._policy_dir} not healthy within {START_TIMEOUT_SECONDS}s")
 
     async def decide(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The policy's (reduced) decision for each input, in order (UNDECIDED where it has none)."""

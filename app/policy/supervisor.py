@@ -37,6 +37,27 @@ def free_loopback_port() -> int:
         return port
 
 
+async def wait_until_serving(
+    process: asyncio.subprocess.Process, url: str, *, within_seconds: float, bundles: bool = False
+) -> bool:
+    """Poll an OPA the service started until /health answers 200 (True), or it exits or time is up (False).
+
+    bundles: also wait for its bundles to be activated (`/health?bundles=true`).
+    """
+    deadline = time.monotonic() + within_seconds
+    params = {"bundles": "true"} if bundles else {}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as http:
+        while process.returncode is None:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with http.get(f"{url}/health", params=params) as response:
+                    if response.status == 200:
+                        return True
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+    return False
+
+
 def opa_config(*, settings: Settings, bundle_service_url: str, public_key_pem: str) -> dict[str, Any]:
     """OPA's configuration: one signed bundle, polled from the bundle service, verified with the public key."""
     return {
@@ -146,22 +167,15 @@ class EmbeddedOpa:
                 logger.warning("opa: %s", line)
 
     async def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + self._start_timeout
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as http:
-            while True:
-                assert self._process is not None
-                if self._process.returncode is not None:
-                    raise RuntimeError(f"embedded OPA exited with status {self._process.returncode} while starting")
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    async with http.get(f"{self.url}/health", params={"bundles": "true"}) as response:
-                        if response.status == 200:
-                            return
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"embedded OPA activated no release within {self._start_timeout}s (is the published "
-                        "bundle signed with the key it verifies with? see OPA's errors above)"
-                    )
-                await asyncio.sleep(0.05)
+        assert self._process is not None
+        if await wait_until_serving(self._process, self.url, within_seconds=self._start_timeout, bundles=True):
+            return
+        if self._process.returncode is not None:
+            raise RuntimeError(f"embedded OPA exited with status {self._process.returncode} while starting")
+        raise RuntimeError(
+            f"embedded OPA activated no release within {self._start_timeout}s (is the published "
+            "bundle signed with the key it verifies with? see OPA's errors above)"
+        )
 
     async def _watch(self) -> None:
         backoff = self._watch_interval

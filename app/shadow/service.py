@@ -8,7 +8,6 @@ most, never once per decision.
 """
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 import time
@@ -22,7 +21,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.database import session_scope
 from app.policy.keys import verification_key_pem
-from app.policy.supervisor import free_loopback_port
+from app.policy.supervisor import free_loopback_port, wait_until_serving
 from app.shadow.models import ShadowDecision
 from app.shadow.schemas import ShadowRead
 
@@ -95,21 +94,11 @@ class ShadowEvaluator:
             timeout=aiohttp.ClientTimeout(total=self._settings.shadow_timeout_seconds),
             connector=aiohttp.TCPConnector(limit=4),
         )
-        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-        while not await self._healthy():
-            if self._process.returncode is not None or time.monotonic() > deadline:
-                await self.stop()
-                raise RuntimeError(f"the shadow OPA did not serve release {self._settings.shadow_release!r}")
-            await asyncio.sleep(0.05)
+        if not await wait_until_serving(self._process, self.url, within_seconds=_START_TIMEOUT_SECONDS, bundles=True):
+            await self.stop()
+            raise RuntimeError(f"the shadow OPA did not serve release {self._settings.shadow_release!r}")
         self._flusher = asyncio.create_task(self._flush_periodically(), name="shadow-flush")
         logger.info("shadow OPA serving", extra={"release": self._settings.shadow_release, "opa_url": self.url})
-
-    async def _healthy(self) -> bool:
-        assert self._http is not None
-        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-            async with self._http.get(f"{self.url}/health", params={"bundles": "true"}) as response:
-                return response.status == 200
-        return False
 
     def submit(self, decision_id: str, policy_input: dict[str, Any]) -> None:
         """Schedule the shadow decision of a logged decision; drop it when too many are pending."""
