@@ -8,16 +8,16 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from app.audit import checkpoints, proofs, service
-from app.audit.setup import signing_key, sync_engine, verification_key
+from app.audit import service
+from app.audit.jobs import audit_connection, build_proof, sign_checkpoint
+from app.audit.setup import sync_engine
 from app.config import get_settings
 from app.errors import ServiceError
 
 
 def _verify(as_json: bool) -> int:
     settings = get_settings()
-    signed = checkpoints.load_all(settings.audit_checkpoint_dir, verification_key(settings))
-    with sync_engine(settings.database_url).connect() as connection:
+    with audit_connection(settings) as (connection, signed):
         results = service.verify(connection=connection, signed=signed)
     broken = [r for r in results if r.first_break is not None]
     if as_json:
@@ -62,22 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _verify(args.json)
-        signed = checkpoints.load_all(settings.audit_checkpoint_dir, verification_key(settings))
         if args.command == "checkpoint":
-            key = signing_key(settings)
-            with sync_engine(settings.database_url).connect() as connection:
-                path = service.take_checkpoint(
-                    connection=connection,
-                    signed=signed,
-                    key=key,
-                    directory=settings.audit_checkpoint_dir,
-                    now=datetime.now(UTC),
-                )
-            print(path)
+            print(sign_checkpoint(settings, datetime.now(UTC)).location)
         elif args.command == "prove":
-            with sync_engine(settings.database_url).connect() as connection:
-                proof = proofs.build(connection=connection, decision_id=args.decision_id, signed=signed)
-            print(json.dumps(proof, indent=2, sort_keys=True))
+            print(json.dumps(build_proof(settings, args.decision_id), indent=2, sort_keys=True))
         else:
             with sync_engine(settings.database_owner_url or settings.database_url).begin() as connection:
                 done = service.redact_decision(connection=connection, decision_id=args.decision_id)
