@@ -146,11 +146,6 @@ async def decide_both(
     return old, new
 
 
-def content_revision(revision: str) -> str:
-    """The content hash of a logged revision: `<release>@sha256-…` or a bare `sha256-…`."""
-    return revision.rsplit("@", 1)[-1]
-
-
 def reduced(decision: dict[str, Any]) -> dict[str, Any]:
     """A logged decision document in the shape the wrapper returns (app/impact/wrapper.rego)."""
     return {
@@ -164,7 +159,7 @@ def reduced(decision: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _base_and_candidate(
-    base: ReplayOpa, candidate: ReplayOpa, readable: list[LoggedInput], base_revision: str | None, tally: Tally
+    base: ReplayOpa, candidate: ReplayOpa, readable: list[LoggedInput], tally: Tally
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Both policies' decisions; the base's read from the log where the log was decided by the base's very
     files (same content hash): the policy never reads the clock, so the same input gets the same decision.
@@ -172,10 +167,8 @@ async def _base_and_candidate(
     if readable and readable[0].shadow is not None:
         tally.base_from_log += len(readable)
         return [reduced(r.decision or {}) for r in readable], [reduced(r.shadow or {}) for r in readable]
-    logged = [
-        r.decision if base_revision is not None and content_revision(r.revision) == base_revision else None
-        for r in readable
-    ]
+    # stream_inputs read a logged document only where the base's revision decided it.
+    logged = [r.decision for r in readable]
     to_decide = [r.policy_input for r, d in zip(readable, logged, strict=True) if d is None]
     decided, new = await asyncio.gather(
         _decide_all(base, to_decide), _decide_all(candidate, [r.policy_input for r in readable])
@@ -244,7 +237,7 @@ async def replay(
                 tally.refuse(logged.decision_id, reason)
                 continue
             readable.append(logged)
-        old, new = await _base_and_candidate(base, candidate, readable, base_revision, tally)
+        old, new = await _base_and_candidate(base, candidate, readable, tally)
         return readable, old, new
 
     async def count(decided: Decided) -> None:
