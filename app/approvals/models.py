@@ -10,6 +10,7 @@ from app.database import Base, UtcDateTime
 
 if TYPE_CHECKING:
     from app.cases.models import SaveCase
+    from app.decisions.models import Decision
 
 
 class ApprovalTask(Base):
@@ -40,3 +41,5 @@ class ApprovalTask(Base):
 
     # Never loaded (lazy="raise"): declared so one flush writes a new case before its tasks.
     case: Mapped["SaveCase"] = relationship(lazy="raise")
+    # Likewise, so that the decision a task serves is written before the task.
+    decision: Mapped["Decision"] = relationship(lazy="raise")

@@ -23,27 +23,33 @@ def _written_form(value: Any) -> Any:
     return json.loads(json.dumps(value)) if isinstance(value, dict | list | tuple) else value
 
 
-def link_values(
-    spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash: str, written: bool = False
-) -> dict[str, Any]:
-    """The link columns (and a decision's personal digest) of a row about to be written.
+def content_of(spec: ChainSpec, values: dict[str, Any], *, written: bool = False) -> tuple[dict[str, Any], str]:
+    """A row's content digest, and the personal digest column of a decision that has none yet.
 
+    Needs no place in the chain, so it is computed before the chain's head is locked.
     written: the JSON values are already as they read back (json.loads output), so no round trip is needed.
     """
     if not written:
         values = {k: _written_form(v) for k, v in values.items()}
-    out: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     if spec.personal and values.get("personal_sha256") is None:
-        out["personal_sha256"] = values["personal_sha256"] = personal_digest(
+        extra["personal_sha256"] = values["personal_sha256"] = personal_digest(
             payload_raw=values["payload_raw"], policy_input=values.get("policy_input")
         )
-    digest = content_sha256(spec.content(values))
-    out.update(
-        chain_seq=seq,
-        prev_hash=prev_hash,
-        row_hash=link_hash(chain=spec.table, seq=seq, prev_hash=prev_hash, content_digest=digest),
-    )
-    return out
+    return extra, content_sha256(spec.content(values))
+
+
+def _link(spec: ChainSpec, *, digest: str, seq: int, prev_hash: str) -> dict[str, Any]:
+    row_hash = link_hash(chain=spec.table, seq=seq, prev_hash=prev_hash, content_digest=digest)
+    return {"chain_seq": seq, "prev_hash": prev_hash, "row_hash": row_hash}
+
+
+def link_values(
+    spec: ChainSpec, values: dict[str, Any], *, seq: int, prev_hash: str, written: bool = False
+) -> dict[str, Any]:
+    """The link columns (and a decision's personal digest) of a row about to be written at a known place."""
+    extra, digest = content_of(spec, values, written=written)
+    return extra | _link(spec, digest=digest, seq=seq, prev_hash=prev_hash)
 
 
 def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]], written: bool = False) -> None:
@@ -51,13 +57,18 @@ def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, 
     spec = CHAINS[chain]
     columns = [c.name for c in repository.table_of(chain).columns]
     rows = list(rows)
-    seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
+    digests = []
     for row in rows:
-        seq += 1
         for name in columns:
             # A column left out is written as NULL and read back as None: hash it so.
             row.setdefault(name, None)
-        row.update(link_values(spec, row, seq=seq, prev_hash=prev, written=written))
+        extra, digest = content_of(spec, row, written=written)
+        row.update(extra)
+        digests.append(digest)
+    seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
+    for row, digest in zip(rows, digests, strict=True):
+        seq += 1
+        row.update(_link(spec, digest=digest, seq=seq, prev_hash=prev))
         prev = row["row_hash"]
 
 
@@ -70,13 +81,21 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
             pending.setdefault(table, []).append(obj)
     if not pending:
         return
-    connection = session.connection()
+    # Every digest first: a chain's head stays locked from its reservation to the commit, so the
+    # hashing of the rows' content (the larger part of the work) is done before any head is taken.
+    digested: dict[str, list[tuple[Any, str]]] = {}
     for chain in (c for c in CHAIN_ORDER if c in pending):
-        spec = CHAINS[chain]
-        seq, prev = repository.reserve(connection, chain=chain, count=len(pending[chain]))
         for obj in sorted(pending[chain], key=lambda o: inspect(o).insert_order):
-            seq += 1
             values = {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
-            for key, value in link_values(spec, values, seq=seq, prev_hash=prev).items():
+            extra, digest = content_of(CHAINS[chain], values)
+            for key, value in extra.items():
+                setattr(obj, key, value)
+            digested.setdefault(chain, []).append((obj, digest))
+    connection = session.connection()
+    for chain, rows in digested.items():
+        seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
+        for obj, digest in rows:
+            seq += 1
+            for key, value in _link(CHAINS[chain], digest=digest, seq=seq, prev_hash=prev).items():
                 setattr(obj, key, value)
             prev = obj.row_hash

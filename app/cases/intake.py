@@ -7,6 +7,7 @@ open, then one write transaction that records the decision and opens the case.
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,9 +72,15 @@ async def evaluate(
 
 
 async def record(
-    session: AsyncSession, *, evaluation: Evaluation, case_in: SaveCaseCreate, raw_body: bytes, case_id: str | None
+    session: AsyncSession,
+    *,
+    evaluation: Evaluation,
+    case_in: SaveCaseCreate,
+    raw_body: bytes,
+    case_id: str | None,
+    then: Callable[[Decision], Awaitable[object]],
 ) -> DecideResult:
-    """Append the evaluated decision to the log (or answer with a concurrent duplicate's)."""
+    """Append the evaluated decision and what `then` writes for it (or answer with a concurrent duplicate's)."""
     return await decision_log.record(
         session=session,
         decision_id=evaluation.decision_id,
@@ -84,6 +91,7 @@ async def record(
         decision_time=evaluation.decision_time,
         latency_ms=evaluation.latency_ms,
         case_id=case_id,
+        then=then,
     )
 
 
@@ -131,7 +139,10 @@ async def decide_new_case(
         history = await account_history(session=session, account_id=case_in.account.id, now=clock.now())
     evaluation = await evaluate(policy=policy, clock=clock, case_in=case_in, history=history, crm_url=crm_url)
     async with db.write() as session:
-        result = await record(session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=None)
-        if not result.replay:
-            await open_case(session, evaluation=evaluation, decision=result.decision)
-    return result
+
+        async def opened(decision: Decision) -> SaveCase:
+            return await open_case(session, evaluation=evaluation, decision=decision)
+
+        return await record(
+            session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=None, then=opened
+        )

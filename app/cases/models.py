@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import app.audit.chain  # noqa: F401 - registers the flush hook that chains new rows
 from app.audit.models import ChainedRow
 from app.database import Base, UtcDateTime
+from app.decisions.models import Decision
 
 
 class SaveCase(Base):
@@ -34,6 +35,9 @@ class SaveCase(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it from the class
+
+    # Never loaded (lazy="raise"): declared so one flush writes a new decision before the case it opens.
+    current_decision: Mapped[Decision] = relationship(lazy="raise")
 
 
 class CaseEvent(ChainedRow, Base):

@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.database import Database, retry_on_deadlock
 from app.decisions import repository as decisions_repository
 from app.decisions import service as decision_log
+from app.decisions.models import Decision
 from app.decisions.service import DecideResult
 from app.directory import service as directory
 from app.errors import Conflict, Forbidden, IdempotencyConflict, InvalidField
@@ -71,40 +72,45 @@ async def _apply(
     raw_body: bytes,
     principal: Principal,
 ) -> DecideResult:
-    result = await record(session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=case_id)
-    if result.replay:
-        return result
     locked = await repository.lock_case(session, case_id=case_id)
     assert locked is not None
     if locked.status not in AWAITING_REQUESTER or locked.current_decision_id != seen_decision:
+        # The revision that changed the case meanwhile may have been this one, resent: answer it as a replay.
+        winner = await decisions_repository.get_by_event(session, source=case_in.source, event_id=case_in.event_id)
+        if winner is not None and winner.case_id == case_id:
+            return decision_log.replay_of(winner, case=case_in)
         raise Conflict(
             "The case was revised or changed by someone else at the same moment.", current=case_state(locked)
         )
-    decision = result.decision
     tasks = list(await tasks_repository.tasks_of_case(session, case_id=case_id, for_update=True))
-    progression.supersede_open_tasks(tasks)
-    actor = Actor(person_id=principal.person_id, token_id=principal.token_id)
-    after = {"decision_id": decision.id, "outcome": decision.decision["outcome"]}
-    timeline.record(
-        session,
-        case=locked,
-        event="redecided",
-        now=decision.decision_time,
-        actor=actor,
-        before=case_state(locked),
-        after=after,
+
+    async def redecided(decision: Decision) -> None:
+        progression.supersede_open_tasks(tasks)
+        actor = Actor(person_id=principal.person_id, token_id=principal.token_id)
+        after = {"decision_id": decision.id, "outcome": decision.decision["outcome"]}
+        timeline.record(
+            session,
+            case=locked,
+            event="redecided",
+            now=decision.decision_time,
+            actor=actor,
+            before=case_state(locked),
+            after=after,
+        )
+        locked.renewal_date = (decision.policy_input["case"].get("contract") or {}).get("renewal_date")
+        await progression.start(
+            session,
+            case=locked,
+            decision=decision,
+            tasks=tasks,
+            now=decision.decision_time,
+            ctx=evaluation.ctx,
+            initial=False,
+        )
+
+    return await record(
+        session, evaluation=evaluation, case_in=case_in, raw_body=raw_body, case_id=case_id, then=redecided
     )
-    locked.renewal_date = (decision.policy_input["case"].get("contract") or {}).get("renewal_date")
-    await progression.start(
-        session,
-        case=locked,
-        decision=decision,
-        tasks=tasks,
-        now=decision.decision_time,
-        ctx=evaluation.ctx,
-        initial=False,
-    )
-    return result
 
 
 async def revise_case(

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -68,8 +69,12 @@ async def record(
     decision_time: datetime,
     latency_ms: float,
     case_id: str | None,
+    then: Callable[[Decision], Awaitable[object]],
 ) -> DecideResult:
-    """Append the decision; if a concurrent duplicate of the event won, answer with its decision instead."""
+    """Append the decision and what follows from it (`then`: its case, tasks, history) in one flush.
+
+    If a concurrent duplicate of the event won, nothing of this one is written and its decision answers instead.
+    """
     fingerprint = payload_fingerprint(case)
     decision_id_var.set(decision_id)
     row = Decision(
@@ -93,7 +98,11 @@ async def record(
         # A savepoint, so that losing a race to a concurrent duplicate leaves the
         # transaction usable for reading the winner.
         async with session.begin_nested():
-            repository.add(session, decision=row)
+            # Nothing is flushed before all of it is ready: the flush appends to the audit
+            # chains, whose heads stay locked until the commit, so the first write comes last.
+            with session.no_autoflush:
+                repository.add(session, decision=row)
+                await then(row)
             await session.flush()
     except IntegrityError:
         winner = await repository.get_by_event(session, source=case.source, event_id=case.event_id)

@@ -187,3 +187,29 @@ def test_two_simultaneous_revisions_of_a_returned_case_redecide_it_once(service:
     assert [e.event for e in db.case_events(case_id)].count("redecided") == 1, [
         e.event for e in db.case_events(case_id)
     ]
+
+
+def test_one_revision_resent_at_the_same_moment_redecides_once_and_replays_to_the_rest(
+    service: Service, db: Database
+) -> None:
+    decided = service.decide()
+    case_id = decided["case_id"]
+    case = service.act(_owner_task(service, case_id)["id"], who="u-am-04")
+    finance = only_open_task(case, "finance")
+    service.act(finance["id"], who="u-fin-01", action="request-changes", note="Try 15% first.", replica=1)
+    revision = example_for_now("price-discount", event_id=f"{decided['event_id']}-r1")
+    revision["proposed_offer"] = {**revision["proposed_offer"], "discount_pct": 15}
+    revision["account"] = decided["evidence"]["case"]["account"]
+    path = f"/v1/save-cases/{case_id}/revisions"
+    calls = [Call("u-am-04", "POST", path, revision, replica=i, label=f"copy {i + 1}") for i in range(REPLICAS)]
+
+    race = service.race(calls)
+
+    assert race.statuses() == Counter({201: 1, 200: REPLICAS - 1}), (
+        f"a resent revision is answered with the stored decision, never a conflict\n{race.describe()}"
+    )
+    ids = {answer.body["id"] for answer in race.answers}
+    assert len(ids) == 1, f"every copy answers with the one decision made: {ids}"
+    case = service.case(case_id)
+    assert len(case["decision_ids"]) == 2 and case["decision"]["id"] in ids, case["decision_ids"]
+    assert [e.event for e in db.case_events(case_id)].count("redecided") == 1
