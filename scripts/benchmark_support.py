@@ -203,8 +203,12 @@ def opa_server(workdir: Path, port: int) -> Iterator[Process]:
     from app.policy.bundle import build_bundle
 
     bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
+    from app.config import Settings
+
     command = [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error", "-b", str(bundle)]
-    opa = Process("opa", command, log_path=workdir / "opa.log")
+    # The embedded OPA's garbage collector setting, so that OPA costs here what it costs there.
+    env = {**os.environ, "GOGC": str(Settings.model_fields["opa_gogc"].default)}
+    opa = Process("opa", command, log_path=workdir / "opa.log", env=env)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/health?bundles", opa, timeout=30)
         yield opa

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shutil
 import socket
 import tempfile
@@ -79,6 +80,11 @@ def opa_config(*, settings: Settings, bundle_service_url: str, public_key_pem: s
     }
 
 
+def opa_environment(settings: Settings) -> dict[str, str]:
+    """The environment of an OPA the service starts: its own, with the garbage collector setting."""
+    return {**os.environ, "GOGC": str(settings.opa_gogc)}
+
+
 class EmbeddedOpa:
     """Supervises one `opa run --server` child process and the bundle service it polls."""
 
@@ -144,6 +150,7 @@ class EmbeddedOpa:
             # Errors only: a refused release (bad signature, tampered file) is one, and reaches the service's log.
             "--log-level",
             "error",
+            env=opa_environment(self._settings),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,

@@ -21,7 +21,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.database import session_scope
 from app.policy.keys import verification_key_pem
-from app.policy.supervisor import free_loopback_port, wait_until_serving
+from app.policy.supervisor import free_loopback_port, opa_environment, wait_until_serving
 from app.shadow.models import ShadowDecision
 from app.shadow.schemas import ShadowRead
 
@@ -87,6 +87,7 @@ class ShadowEvaluator:
             "RS256",
             "--bundle",
             str(self._bundle),
+            env=opa_environment(self._settings),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )

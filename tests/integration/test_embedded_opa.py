@@ -62,6 +62,7 @@ def _settings(database_url: str, opa_binary: Path, tmp_path: Path, opa_url: str 
         opa_timeout_seconds=1.0,
         opa_retries=1,
         opa_watch_interval_seconds=0.1,
+        opa_gogc=300,
         migrate_on_start=False,
         background_jobs=False,
     )
@@ -90,6 +91,8 @@ def test_without_opa_url_the_service_runs_restarts_and_stops_its_own_opa(
         embedded = app.state.embedded_opa
         first_pid = embedded.pid
         assert _opa_children() - before == {first_pid}
+        environment = (Path("/proc") / str(first_pid) / "environ").read_bytes().split(b"\0")
+        assert f"GOGC={settings.opa_gogc}".encode() in environment, "the embedded OPA runs with OPA_GOGC"
         assert urlsplit(embedded.url).hostname == "127.0.0.1"
         policy = http.get("/v1/policy").json()
         assert policy["embedded"] is True and policy["healthy"] is True and policy["restarts"] == 0
