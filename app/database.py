@@ -95,8 +95,12 @@ def _sqlite_begin(connection: Any) -> None:
 def create_engine(url: str, *, json_deserializer: Callable[[str], Any] | None = None) -> AsyncEngine:
     """Create the service's async engine for a sqlite or postgresql URL (JSON read with json.loads unless given)."""
     options: dict[str, Any] = {} if json_deserializer is None else {"json_deserializer": json_deserializer}
-    engine = create_async_engine(async_url(url), pool_pre_ping=True, **options)
-    if engine.dialect.name == "sqlite":
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    # The ping before each checkout finds PostgreSQL connections the server dropped (a restart, a failover).
+    # A SQLite connection is an open file that cannot go stale; there the ping (a SELECT 1, several round
+    # trips to aiosqlite's thread) would only cost CPU on every session of every request.
+    engine = create_async_engine(async_url(url), pool_pre_ping=not sqlite, **options)
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

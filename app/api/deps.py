@@ -31,32 +31,34 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _database(request: Request) -> Database:
+# The getters below are async on purpose: FastAPI runs a plain `def` dependency in its threadpool,
+# a round trip to a worker thread on every request only to read an attribute of the app's state.
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def _policy(request: Request) -> PolicyClient:
+async def _policy(request: Request) -> PolicyClient:
     policy: PolicyClient = request.app.state.policy
     return policy
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _shadow(request: Request) -> ShadowEvaluator | None:
+async def _shadow(request: Request) -> ShadowEvaluator | None:
     shadow: ShadowEvaluator | None = request.app.state.shadow
     return shadow
 
 
-def _embedded_opa(request: Request) -> EmbeddedOpa | None:
+async def _embedded_opa(request: Request) -> EmbeddedOpa | None:
     embedded: EmbeddedOpa | None = request.app.state.embedded_opa
     return embedded
 

@@ -6,7 +6,7 @@ two roles of a stage, not two stages; not directly, not as a delegate, not
 through someone else's token. The requester never reviews their own case.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from app.approvals.states import CaseStatus, TaskKind, TaskStatus, case_state, t
 from app.cases.models import SaveCase
 from app.directory import repository as directory_repository
 from app.directory import service as directory
+from app.directory.models import Person
 from app.errors import Conflict, Forbidden
 
 # The first stage of every chain (approval.owner_role of the policy data).
@@ -56,8 +57,16 @@ async def is_active_person(session: AsyncSession, *, person_id: str | None) -> b
     return person is not None and person.active
 
 
-async def _holders(session: AsyncSession, *, role: str, excluded: set[str]) -> list[str]:
-    people = await directory_repository.active_people(session)
+async def active_people(session: AsyncSession) -> Sequence[Person]:
+    """The directory's active people, by id: everyone who may hold a task."""
+    return await directory_repository.active_people(session)
+
+
+async def _holders(
+    session: AsyncSession, *, role: str, excluded: set[str], people: Sequence[Person] | None
+) -> list[str]:
+    if people is None:
+        people = await active_people(session)
     return [p.id for p in people if role in p.roles and p.id not in excluded]
 
 
@@ -69,8 +78,9 @@ async def choose(
     role: str,
     ctx: WorkflowContext,
     also_excluded: set[str] | frozenset[str] = frozenset(),
+    people: Sequence[Person] | None = None,
 ) -> Assignee:
-    """The person for a role's review task: nobody already in the chain, never the requester."""
+    """The person for a role's review task (of `people`, else all active): nobody in the chain, never the requester."""
     excluded = chain_participants(tasks, decision_id=case.current_decision_id) | also_excluded
     if case.requester_id:
         excluded.add(case.requester_id)
@@ -78,12 +88,12 @@ async def choose(
         if case.owner_id and case.owner_id not in excluded:
             return Assignee(person_id=case.owner_id)
         fallback = ctx.targets.get(OWNER_ROLE)
-        candidates = await _holders(session, role=fallback, excluded=excluded) if fallback else []
+        candidates = await _holders(session, role=fallback, excluded=excluded, people=people) if fallback else []
         reason = "the account owner requested this case"
         if candidates:
             return Assignee(person_id=candidates[0], note=f"{reason}; {fallback} reviews instead")
         return Assignee(person_id=None, note=f"{reason} and nobody else eligible holds {fallback or 'a fallback role'}")
-    candidates = await _holders(session, role=role, excluded=excluded)
+    candidates = await _holders(session, role=role, excluded=excluded, people=people)
     if candidates:
         return Assignee(person_id=candidates[0])
     return Assignee(person_id=None, note=f"nobody eligible holds the {role} role (holders already act on this case)")

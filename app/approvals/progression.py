@@ -19,6 +19,7 @@ from app.cases import timeline
 from app.cases.models import SaveCase
 from app.decisions.alternatives import nearest_option_note
 from app.decisions.models import Decision
+from app.directory.models import Person
 from app.notifications import outbox
 from app.programme import facts
 
@@ -107,6 +108,7 @@ async def open_stage(
     stage: int,
     now: datetime,
     ctx: WorkflowContext,
+    people: Sequence[Person] | None = None,
 ) -> bool:
     """Open every role's task of a stage, or hold the case when a role has nobody eligible. True when opened."""
     spec = next(s for s in chain(decision) if s["stage"] == stage)
@@ -114,7 +116,9 @@ async def open_stage(
     for role in spec["roles"]:
         # Later roles of the same stage must not go to a person chosen for an earlier one.
         taken = {person for _, person, _ in chosen}
-        assignee = await assignment.choose(session, case=case, tasks=tasks, role=role, ctx=ctx, also_excluded=taken)
+        assignee = await assignment.choose(
+            session, case=case, tasks=tasks, role=role, ctx=ctx, also_excluded=taken, people=people
+        )
         if assignee.person_id is None:
             note = f"stage {stage}: {assignee.note}"
             await _hold(
@@ -159,6 +163,9 @@ async def start(
     await facts.record_decision(session, case=case, decision=decision, first=initial)
     case.updated_at = now
     case.hold_reason = None
+    # A routed case reads the active directory to staff its first stage; read once, first, it also keeps
+    # those people in the session, so the owner check and the assignees' notifications need no query of their own.
+    people = await assignment.active_people(session) if outcome == "route" else None
     if not await assignment.is_active_person(session, person_id=case.owner_id):
         note = f"the account owner {case.owner_id!r} is not an active person in the directory"
         await _hold(session, case=case, decision=decision, reason=OWNER_UNKNOWN, note=note, now=now, initial=initial)
@@ -167,7 +174,7 @@ async def start(
         _enter(case, CaseStatus.IN_REVIEW, initial=initial)
         case.current_stage = None
         timeline.record(session, case=case, event="opened", now=now, before=before, after=case_state(case))
-        await open_stage(session, case=case, decision=decision, tasks=tasks, stage=1, now=now, ctx=ctx)
+        await open_stage(session, case=case, decision=decision, tasks=tasks, stage=1, now=now, ctx=ctx, people=people)
     else:
         status, kind = _HELD_FOR_OUTCOME[outcome]
         before = None if initial else case_state(case)
