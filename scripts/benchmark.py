@@ -519,7 +519,8 @@ def run(args: argparse.Namespace, opa_url: str, opa: Process | None) -> Results:
             with (
                 _phase(results, f"decide {label}"),
                 _tempdir("save-offers-bench-") as workdir,
-                throwaway_postgres() as database_url,
+                # Durable, as in production: a decision's commit waits for its WAL flush.
+                throwaway_postgres(durable=True) as database_url,
             ):
                 env = service_env(database_url, opa_url, MIGRATE_ON_START="false")
                 # Migrated and the directory seeded once, before the workers start (serve.sh does the same):

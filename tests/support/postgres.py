@@ -29,8 +29,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a fresh cluster, yield a SQLAlchemy URL to an empty database, and remove it all afterwards."""
+def throwaway_postgres(*, durable: bool = False) -> Iterator[str]:
+    """Start a fresh cluster, yield a SQLAlchemy URL to an empty database, and remove it all afterwards.
+
+    Tests run it with fsync off (a throwaway cluster need not survive a power loss); durable keeps
+    PostgreSQL's default, so that a benchmark's commits cost what they cost in production.
+    """
     bindir = _pg_bin()
     workdir = Path(tempfile.mkdtemp(prefix="save-offers-pg-"))
     # initdb refuses to run as root; as root, run the server as the postgres user.
@@ -53,7 +57,8 @@ def throwaway_postgres() -> Iterator[str]:
             "-t",
             "60",
             "-o",
-            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+            + ("" if durable else " -c fsync=off"),
             "start",
         )
         deadline = time.monotonic() + 30
