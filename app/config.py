@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often the embedded OPA is checked and restarted if it died."
     )
     # A decision with its save option drafts allocates enough inside OPA that, at Go's default of 100,
-    # garbage collection took about a quarter of OPA's CPU; 400 cut OPA's CPU per decision from 5.7 to
+    # garbage collection took about a fifth of OPA's CPU; 400 cut OPA's CPU per decision from 5.7 to
     # 4.4 ms for about 35 MiB more resident memory (scripts/benchmark.py runs its OPA the same way).
     opa_gogc: int = Field(
         default=400,
