@@ -7,6 +7,7 @@ carries the same event id and is replayed by the decision log.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -41,36 +42,34 @@ _ACTIONS = {
 }
 
 
-async def _case_page(
-    request: Request,
-    *,
-    database: Database,
-    clock: Clock,
-    user: PageUser,
-    case_id: str,
-    status_code: int,
-    **extra: Any,
-) -> Response:
-    """The case page again, with a problem or a form's errors, and the status that says what happened."""
-    async with database.read() as session:
-        context = await case_context(
-            session, user=user, case_id=case_id, clock_now=clock.now(), form=extra.pop("form", None)
-        )
-    return render(request, "case.html", {**context, **extra, "user": user, "nav": "inbox"}, status_code=status_code)
+@dataclass(frozen=True)
+class _CasePage:
+    """The case page of one request, drawn again when an action could not be done as asked."""
 
+    request: Request
+    database: Database
+    clock: Clock
+    user: PageUser
 
-async def _task_state(
-    database: Database, clock: Clock, user: PageUser, case_id: str, task_id: str, *fields: str
-) -> Any:
-    """What a task of a case the person sees is now (one field, or a tuple of several); None if not found."""
-    async with database.read() as session:
-        case = await visible_case(session, user=user, case_id=case_id, now=clock.now())
-        read = await reads.case_read(session=session, case=case)
-    task = next((t for t in read.tasks if t.id == task_id), None)
-    if task is None:
-        return None
-    values = tuple(getattr(task, f) for f in fields)
-    return values[0] if len(values) == 1 else values
+    async def again(self, case_id: str, *, status_code: int, **extra: Any) -> Response:
+        """The case page with a problem or a form's errors, and the status that says what happened."""
+        async with self.database.read() as session:
+            context = await case_context(
+                session, user=self.user, case_id=case_id, clock_now=self.clock.now(), form=extra.pop("form", None)
+            )
+        context = {**context, **extra, "user": self.user, "nav": "inbox"}
+        return render(self.request, "case.html", context, status_code=status_code)
+
+    async def task_state(self, case_id: str, task_id: str, *fields: str) -> Any:
+        """What a task of a case the person sees is now (one field, or a tuple of several); None if not found."""
+        async with self.database.read() as session:
+            case = await visible_case(session, user=self.user, case_id=case_id, now=self.clock.now())
+            read = await reads.case_read(session=session, case=case)
+        task = next((t for t in read.tasks if t.id == task_id), None)
+        if task is None:
+            return None
+        values = tuple(getattr(task, f) for f in fields)
+        return values[0] if len(values) == 1 else values
 
 
 def _to_case(case_id: str, notice: str, anchor: str = "") -> RedirectResponse:
@@ -84,6 +83,7 @@ async def assign_task(
 ) -> Response:
     """An administrator gives an open task to another person (the domain checks separation of duties)."""
     check_csrf(request, form)
+    page = _CasePage(request, database, clock, user)
     case_id = str(form.get("case_id", ""))[:200]
     assignee = str(form.get("assignee_id", "")).strip()
     try:
@@ -96,20 +96,14 @@ async def assign_task(
             case_id = task.case_id
     except ValidationError:
         errors = {task_id: {"assign": "Choose the person to assign the task to."}}
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
-        )
+        return await page.again(case_id, status_code=400, action_errors=errors)
     except Forbidden as exc:
         errors = {task_id: {"assign": exc.message}}
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=403, action_errors=errors
-        )
+        return await page.again(case_id, status_code=403, action_errors=errors)
     except Conflict as exc:
-        if await _task_state(database, clock, user, case_id, task_id, "assignee_id") == assignee:
+        if await page.task_state(case_id, task_id, "assignee_id") == assignee:
             return _to_case(case_id, "already_done")
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=409, problem=exc.message
-        )
+        return await page.again(case_id, status_code=409, problem=exc.message)
     return _to_case(case_id, "assigned")
 
 
@@ -127,15 +121,14 @@ async def act_on_task(
 ) -> Response:
     """Approve, reject (with a reason) or request changes (with guidance) on a task."""
     check_csrf(request, form)
+    page = _CasePage(request, database, clock, user)
     case_id = str(form.get("case_id", ""))[:200]
     action, done_status, notice = _ACTIONS[verb]
     try:
         body = TaskActionCreate.model_validate({"note": str(form.get("note", "")).strip() or None})
     except ValidationError as exc:
         errors = {task_id: {verb: exc.errors()[0]["msg"]}}
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
-        )
+        return await page.again(case_id, status_code=400, action_errors=errors)
     ctx = WorkflowContext(targets=await policy.known_escalation_targets(), crm_url=settings.crm_notify_url)
     try:
         async with database.write() as session:
@@ -152,25 +145,17 @@ async def act_on_task(
             case_id = case.id
     except BadRequest as exc:
         errors = {task_id: {verb: exc.message}}
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, action_errors=errors
-        )
+        return await page.again(case_id, status_code=400, action_errors=errors)
     except Forbidden as exc:
         # Not this person's task, or separation of duties: said on the case page (which has its own 403 for
         # someone with no role in the case).
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=403, problem=exc.message
-        )
+        return await page.again(case_id, status_code=403, problem=exc.message)
     except Conflict as exc:
-        acted = await _task_state(database, clock, user, case_id, task_id, "status", "acted_by")
+        acted = await page.task_state(case_id, task_id, "status", "acted_by")
         if acted == (done_status, user.person_id):
             return _to_case(case_id, "already_done")
-        return await _case_page(
-            request,
-            database=database,
-            clock=clock,
-            user=user,
-            case_id=case_id,
+        return await page.again(
+            case_id,
             status_code=409,
             problem=f"This task was already acted on, so nothing was changed: {exc.message}",
         )
@@ -190,6 +175,7 @@ async def revise_case(
 ) -> Response:
     """The owner or requester revises a paused, declined or returned case; it is decided again."""
     check_csrf(request, form)
+    page = _CasePage(request, database, clock, user)
     submitted = read_form(form)
     async with database.read() as session:
         case = await visible_case(session, user=user, case_id=case_id, now=clock.now())
@@ -197,9 +183,7 @@ async def revise_case(
         original = current.policy_input["case"]
     case_in = to_case(current=SaveCaseCreate.model_validate_json(json.dumps(original)), submitted=submitted)
     if case_in is None:
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, form=submitted
-        )
+        return await page.again(case_id, status_code=400, form=submitted)
     try:
         await revisions.revise_case(
             db=database,
@@ -212,28 +196,18 @@ async def revise_case(
             crm_url=settings.crm_notify_url,
         )
     except IdempotencyConflict:
-        return await _case_page(
-            request,
-            database=database,
-            clock=clock,
-            user=user,
-            case_id=case_id,
+        return await page.again(
+            case_id,
             status_code=409,
             problem="This revision form was already sent with other values; nothing was changed. "
             "Use the case as it is now.",
         )
     except InvalidField as exc:
         submitted.errors["form"] = exc.message
-        return await _case_page(
-            request, database=database, clock=clock, user=user, case_id=case_id, status_code=400, form=submitted
-        )
+        return await page.again(case_id, status_code=400, form=submitted)
     except Conflict as exc:
-        return await _case_page(
-            request,
-            database=database,
-            clock=clock,
-            user=user,
-            case_id=case_id,
+        return await page.again(
+            case_id,
             status_code=409,
             problem=f"The case was not revised: {exc.message}",
         )
