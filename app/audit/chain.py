@@ -52,6 +52,18 @@ def link_values(
     return extra | _link(spec, digest=digest, seq=seq, prev_hash=prev_hash)
 
 
+def _links(connection: Connection, *, chain: str, digests: list[str]) -> list[dict[str, Any]]:
+    """The link columns of the chain's next rows, one per content digest in order; moves the chain's head."""
+    spec = CHAINS[chain]
+    seq, prev = repository.reserve(connection, chain=chain, count=len(digests))
+    links = []
+    for digest in digests:
+        seq += 1
+        links.append(_link(spec, digest=digest, seq=seq, prev_hash=prev))
+        prev = links[-1]["row_hash"]
+    return links
+
+
 def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, Any]], written: bool = False) -> None:
     """Give rows about to be inserted with Core (seeds, scripts) their link columns, in order; moves the head."""
     spec = CHAINS[chain]
@@ -65,11 +77,8 @@ def append_rows(connection: Connection, *, chain: str, rows: Iterable[dict[str, 
         extra, digest = content_of(spec, row, written=written)
         row.update(extra)
         digests.append(digest)
-    seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
-    for row, digest in zip(rows, digests, strict=True):
-        seq += 1
-        row.update(_link(spec, digest=digest, seq=seq, prev_hash=prev))
-        prev = row["row_hash"]
+    for row, link in zip(rows, _links(connection, chain=chain, digests=digests), strict=True):
+        row.update(link)
 
 
 @event.listens_for(Session, "before_flush")
@@ -83,19 +92,19 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
         return
     # Every digest first: a chain's head stays locked from its reservation to the commit, so the
     # hashing of the rows' content (the larger part of the work) is done before any head is taken.
-    digested: dict[str, list[tuple[Any, str]]] = {}
+    digested: dict[str, tuple[list[Any], list[str]]] = {}
     for chain in (c for c in CHAIN_ORDER if c in pending):
-        for obj in sorted(pending[chain], key=lambda o: inspect(o).insert_order):
+        objs = sorted(pending[chain], key=lambda o: inspect(o).insert_order)
+        digests = []
+        for obj in objs:
             values = {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
             extra, digest = content_of(CHAINS[chain], values)
             for key, value in extra.items():
                 setattr(obj, key, value)
-            digested.setdefault(chain, []).append((obj, digest))
+            digests.append(digest)
+        digested[chain] = (objs, digests)
     connection = session.connection()
-    for chain, rows in digested.items():
-        seq, prev = repository.reserve(connection, chain=chain, count=len(rows))
-        for obj, digest in rows:
-            seq += 1
-            for key, value in _link(CHAINS[chain], digest=digest, seq=seq, prev_hash=prev).items():
+    for chain, (objs, digests) in digested.items():
+        for obj, link in zip(objs, _links(connection, chain=chain, digests=digests), strict=True):
+            for key, value in link.items():
                 setattr(obj, key, value)
-            prev = obj.row_hash
