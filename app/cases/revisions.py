@@ -38,6 +38,16 @@ def _check_identity(*, case: SaveCase, case_in: SaveCaseCreate) -> None:
         )
 
 
+async def _replay(session: AsyncSession, *, case_id: str, case_in: SaveCaseCreate) -> DecideResult | None:
+    """The stored decision of this revision's event, if it was decided before (409 if for another case)."""
+    existing = await decisions_repository.get_by_event(session, source=case_in.source, event_id=case_in.event_id)
+    if existing is None:
+        return None
+    if existing.case_id != case_id:
+        raise IdempotencyConflict(f"Event {case_in.event_id!r} from {case_in.source!r} belongs to another case.")
+    return decision_log.replay_of(existing, case=case_in)
+
+
 async def _check(
     session: AsyncSession, *, case_id: str, case_in: SaveCaseCreate, principal: Principal, clock: Clock
 ) -> DecideResult | str:
@@ -45,11 +55,9 @@ async def _check(
     case = await reads.visible_case(session=session, principal=principal, case_id=case_id, now=clock.now())
     if principal.person_id is None:
         raise Forbidden("Revisions are people's work: the case's owner or requester revises it with their own token.")
-    existing = await decisions_repository.get_by_event(session, source=case_in.source, event_id=case_in.event_id)
-    if existing is not None:
-        if existing.case_id != case_id:
-            raise IdempotencyConflict(f"Event {case_in.event_id!r} from {case_in.source!r} belongs to another case.")
-        return decision_log.replay_of(existing, case=case_in)
+    replay = await _replay(session, case_id=case_id, case_in=case_in)
+    if replay is not None:
+        return replay
     acting_for = await directory.acting_for(session=session, person_id=principal.person_id, at=clock.now())
     if not acting_for & {case.owner_id, case.requester_id}:
         raise Forbidden("Only the case's owner or requester (or their delegate) may revise it.")
@@ -76,9 +84,9 @@ async def _apply(
     assert locked is not None
     if locked.status not in AWAITING_REQUESTER or locked.current_decision_id != seen_decision:
         # The revision that changed the case meanwhile may have been this one, resent: answer it as a replay.
-        winner = await decisions_repository.get_by_event(session, source=case_in.source, event_id=case_in.event_id)
-        if winner is not None and winner.case_id == case_id:
-            return decision_log.replay_of(winner, case=case_in)
+        replay = await _replay(session, case_id=case_id, case_in=case_in)
+        if replay is not None:
+            return replay
         raise Conflict(
             "The case was revised or changed by someone else at the same moment.", current=case_state(locked)
         )
