@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import Conflict, DatabaseUnavailable
+from app.errors import ChainBroken, Conflict, DatabaseUnavailable
 from app.observability import decision_id_var
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
             raise _lost_race() from exc
         except SQLAlchemyError as exc:
             await session.rollback()
+            if _sqlstate(exc) == ChainBroken.sqlstate:
+                # The database's own sentence names the chain and the missing place.
+                raise ChainBroken(str(getattr(exc, "orig", exc)).splitlines()[0]) from exc
             raise _unavailable(exc, "The database could not be written; nothing was recorded.") from exc
 
 
@@ -209,8 +212,12 @@ _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 _T = TypeVar("_T")
 
 
+def _sqlstate(exc: SQLAlchemyError) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
 def _retryable(exc: DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    return _sqlstate(exc) in _RETRYABLE_SQLSTATES
 
 
 async def retry_on_deadlock(

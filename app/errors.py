@@ -81,3 +81,12 @@ class DatabaseUnavailable(ServiceError):
 
     status_code = 503
     code = "database_unavailable"
+
+
+class ChainBroken(ServiceError):
+    """An audit chain cannot be appended to: the row its head names is missing (503: nothing is recorded)."""
+
+    status_code = 503
+    code = "audit_chain_broken"
+    # PostgreSQL reports it with this SQLSTATE when the commit links the rows (app.audit.commit_links).
+    sqlstate = "AU001"

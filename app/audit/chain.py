@@ -1,8 +1,10 @@
-"""Appending to the chains: every new row of an audit table gets its place and hash in the flush that writes it.
+"""Appending to the chains: every new row of an audit table is hashed in the flush that writes it.
 
-A flush hook, so every writer (request, job, script) chains its rows without knowing about it. The
-hook locks the chain's head in the request's own transaction: the row, its hash and the new head
-commit or roll back together, and the request's session still owns the transaction.
+A flush hook, so every writer (request, job, script) chains its rows without knowing about it. On
+SQLite (one writer) the hook also gives the rows their places, locking the chain's head in the
+request's own transaction. On PostgreSQL it hands each row's content digest to the database, which
+links the rows as the transaction commits (app.audit.commit_links). Either way the row, its hash and
+the new head commit or roll back together, and the request's session still owns the transaction.
 """
 
 import json
@@ -90,8 +92,10 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
             pending.setdefault(table, []).append(obj)
     if not pending:
         return
-    # Every digest first: a chain's head stays locked from its reservation to the commit, so the
-    # hashing of the rows' content (the larger part of the work) is done before any head is taken.
+    connection = session.connection()
+    in_database = connection.dialect.name == "postgresql"
+    # Every digest first: on SQLite a chain's head stays locked from its reservation to the commit, so
+    # the hashing of the rows' content (the larger part of the work) is done before any head is taken.
     digested: dict[str, tuple[list[Any], list[str]]] = {}
     for chain in (c for c in CHAIN_ORDER if c in pending):
         objs = sorted(pending[chain], key=lambda o: inspect(o).insert_order)
@@ -101,9 +105,12 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
             extra, digest = content_of(CHAINS[chain], values)
             for key, value in extra.items():
                 setattr(obj, key, value)
+            if in_database:
+                obj.content_sha256 = digest
             digests.append(digest)
         digested[chain] = (objs, digests)
-    connection = session.connection()
+    if in_database:
+        return
     for chain, (objs, digests) in digested.items():
         for obj, link in zip(objs, _links(connection, chain=chain, digests=digests), strict=True):
             for key, value in link.items():

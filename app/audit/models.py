@@ -20,9 +20,13 @@ class AuditChainHead(Base):
 
 
 class ChainedRow:
-    """The link columns of a row of an audit table (migration 0008)."""
+    """The link columns of a row of an audit table (migrations 0008 and 0009)."""
 
-    # Assigned when the row is flushed (app.audit.chain): the row's place, its predecessor's hash, its own hash.
-    chain_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    row_hash: Mapped[str] = mapped_column(String(64))
+    # The row's place, its predecessor's hash and its own hash. SQLite: set in the flush that writes the row
+    # (app.audit.chain). PostgreSQL: set by the database as the transaction commits (app.audit.commit_links),
+    # so they are None on a row this session has just written.
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    # PostgreSQL only: the digest of the row's content, handed to the commit-time linking, which clears it.
+    content_sha256: Mapped[str | None] = mapped_column(String(64), default=None)

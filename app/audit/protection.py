@@ -3,7 +3,9 @@
 Every audit table refuses UPDATE, DELETE and (PostgreSQL) TRUNCATE. SQLite's INSERT OR REPLACE
 deletes the row it replaces without firing a DELETE trigger, so an insert that would collide with
 an existing row (id, chain place, webhook event) is refused before it happens. One UPDATE is
-allowed on decisions: an erasure that replaces the personal fields and changes nothing else.
+allowed on decisions: an erasure that replaces the personal fields and changes nothing else. On
+PostgreSQL one more: the commit-time linking (app.audit.commit_links) giving a row of its own
+transaction its place in the chain, once, from inside its trigger.
 """
 
 from app.audit.personal import REDACTED_PAYLOAD
@@ -49,17 +51,28 @@ def sqlite_trigger_names(table: str) -> list[str]:
     return [f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace"]
 
 
+# The link columns the commit-time linking fills in, and the guard that lets only it do so: a row not yet
+# linked, an UPDATE made from within a trigger (pg_trigger_depth() > 1; a role's own UPDATE is depth 1),
+# and nothing else about the row changing.
+_LINK_COLUMNS = "ARRAY['chain_seq', 'prev_hash', 'row_hash', 'content_sha256']"
+_LINKING = f"""
+        IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL THEN
+            IF to_jsonb(NEW) - {_LINK_COLUMNS} = to_jsonb(OLD) - {_LINK_COLUMNS} THEN
+                RETURN NEW;
+            END IF;
+        END IF;"""
+
 POSTGRES_FUNCTIONS = [
-    """
+    f"""
     CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    BEGIN{_LINKING}
         RAISE EXCEPTION 'the % table is append-only: % is not allowed', TG_TABLE_NAME, TG_OP;
     END;
     $$
     """,
     f"""
     CREATE OR REPLACE FUNCTION decisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    BEGIN{_LINKING}
         IF TG_OP = 'UPDATE' AND NEW.payload_raw = '{REDACTED_PAYLOAD}'
            AND ROW({", ".join(f"NEW.{c}" for c in _KEPT_BY_REDACTION)})
                IS NOT DISTINCT FROM ROW({", ".join(f"OLD.{c}" for c in _KEPT_BY_REDACTION)}) THEN

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Connection, Table, bindparam, select, update
 from app.audit.canonical import GENESIS
 from app.audit.models import AuditChainHead
 from app.database import Base
-from app.errors import ServiceError
+from app.errors import ChainBroken
 
 _heads = AuditChainHead
 
@@ -63,13 +63,6 @@ def _heads_table() -> Table:
     return table
 
 
-class ChainBroken(ServiceError):
-    """The chain cannot be appended to: the row its head names is missing (503: nothing is recorded)."""
-
-    status_code = 503
-    code = "audit_chain_broken"
-
-
 def recorded_heads(connection: Connection) -> dict[str, int]:
     """Every chain's recorded last seq."""
     return {r.chain: int(r.seq) for r in connection.execute(select(_heads.chain, _heads.seq))}
@@ -90,6 +83,13 @@ def last_link(connection: Connection, *, chain: str) -> tuple[int, str, str] | N
     stmt = select(table.c.chain_seq, table.c.row_hash, table.c.id).order_by(table.c.chain_seq.desc()).limit(1)
     row = connection.execute(stmt).first()
     return None if row is None else (int(row.chain_seq), str(row.row_hash), str(row.id))
+
+
+def first_unlinked(connection: Connection, *, chain: str) -> str | None:
+    """The id of a committed row of the chain that has no place in it, if any (the linking was bypassed)."""
+    table = table_of(chain)
+    row_id = connection.execute(select(table.c.id).where(table.c.chain_seq.is_(None)).limit(1)).scalar()
+    return None if row_id is None else str(row_id)
 
 
 def row_by_id(connection: Connection, *, chain: str, row_id: str) -> Any:

@@ -42,8 +42,20 @@ def verify(*, connection: Connection, signed: list[Checkpoint]) -> list[ChainRes
             if walker.done:
                 break
         walker.finish()
+        if walker.first_break is None:
+            walker.first_break = _unlinked(connection, chain=chain, end=walker.head[0])
         results.append(_result(walker))
     return results
+
+
+def _unlinked(connection: Connection, *, chain: str, end: int) -> Break | None:
+    # Every committed row is linked (on PostgreSQL as its transaction commits): one without a place was
+    # written with the chain's linking switched off, and walking the chain in order never meets it.
+    row_id = repository.first_unlinked(connection, chain=chain)
+    if row_id is None:
+        return None
+    detail = f"the row has no place in the chain (no chain_seq, after seq {end}): it was inserted outside it"
+    return Break(chain=chain, seq=end + 1, row_id=row_id, kind="inserted", detail=detail)
 
 
 def _result(walker: ChainWalker) -> ChainResult:

@@ -7,8 +7,8 @@ from typing import Any
 from app.audit.canonical import plain
 from app.audit.personal import without_personal
 
-# The chain columns themselves are outside the content they protect.
-CHAIN_COLUMNS = frozenset({"chain_seq", "prev_hash", "row_hash"})
+# The chain columns themselves are outside the content they protect (content_sha256 is the content's digest).
+CHAIN_COLUMNS = frozenset({"chain_seq", "prev_hash", "row_hash", "content_sha256"})
 
 
 @dataclass(frozen=True, kw_only=True)
