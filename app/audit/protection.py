@@ -51,13 +51,13 @@ def sqlite_trigger_names(table: str) -> list[str]:
     return [f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace"]
 
 
-# The link columns the commit-time linking fills in, and the guard that lets only it do so: a row not yet
-# linked, an UPDATE made from within a trigger (pg_trigger_depth() > 1; a role's own UPDATE is depth 1),
-# and nothing else about the row changing.
-_LINK_COLUMNS = "ARRAY['chain_seq', 'prev_hash', 'row_hash', 'content_sha256']"
-_LINKING = f"""
-        IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 AND OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL THEN
-            IF to_jsonb(NEW) - {_LINK_COLUMNS} = to_jsonb(OLD) - {_LINK_COLUMNS} THEN
+# The commit-time linking's own UPDATE: a row not yet linked gets its place, from inside the linking
+# trigger (pg_trigger_depth() > 1; a role's own UPDATE is depth 1, and only the owner can add triggers).
+# The rest of the row is not compared here (to_jsonb of a decision's documents cost more than the whole
+# link): the linking writes only the link columns, and the chain itself would show anything else changed.
+_LINKING = """
+        IF TG_OP = 'UPDATE' AND pg_trigger_depth() > 1 THEN
+            IF OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL THEN
                 RETURN NEW;
             END IF;
         END IF;"""

@@ -3,9 +3,9 @@
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy import Connection, create_engine, insert, select, text
+from sqlalchemy import Connection, create_engine, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app.audit.chain import content_of
 from app.audit.spec import CHAIN_COLUMNS, CHAINS
@@ -69,30 +69,17 @@ def test_postgres_refuses_an_insert_without_its_digest_and_a_hand_made_link(
     http: httpx.Client, database_url: str
 ) -> None:
     ids = decide(http, 1)
-    libpq = sync_url(database_url).replace("postgresql+psycopg://", "postgresql://")
-    with connect(database_url) as connection:
-        row = _copy_of(connection, ids[0], "no-digest") | {"content_sha256": None}
 
-    with pytest.raises(psycopg.Error, match="without its content digest"), psycopg.connect(libpq) as conn:
-        conn.execute(
-            "INSERT INTO decisions (id, source, event_id, account_id, outcome, payload_raw, payload_sha256,"
-            " policy_input, decision, policy_revision, decision_time, recorded_at, latency_ms, case_id,"
-            " personal_sha256) SELECT %s, source, %s, account_id, outcome, payload_raw, payload_sha256,"
-            " policy_input, decision, policy_revision, decision_time, recorded_at, latency_ms, case_id,"
-            " personal_sha256 FROM decisions WHERE id = %s",
-            (row["id"], row["event_id"], ids[0]),
+    with pytest.raises(DBAPIError, match="without its content digest"), connect(database_url) as connection:
+        connection.execute(
+            insert(_decisions).values(_copy_of(connection, ids[0], "no-digest") | {"content_sha256": None})
         )
-    # Even the owner, with the triggers on, cannot give a row of its own a place by hand.
-    with pytest.raises(psycopg.Error, match="append-only"), psycopg.connect(libpq) as conn:
-        conn.execute(
-            "INSERT INTO decisions (id, source, event_id, account_id, outcome, payload_raw, payload_sha256,"
-            " policy_input, decision, policy_revision, decision_time, recorded_at, latency_ms, case_id,"
-            " personal_sha256, content_sha256) SELECT 'by-hand', source, 'evt-by-hand', account_id, outcome,"
-            " payload_raw, payload_sha256, policy_input, decision, policy_revision, decision_time, recorded_at,"
-            " latency_ms, case_id, personal_sha256, %s FROM decisions WHERE id = %s",
-            (row["personal_sha256"], ids[0]),
+    # Even the owner, with the triggers on, cannot give a row of its own transaction a place by hand.
+    with pytest.raises(DBAPIError, match="append-only"), connect(database_url) as connection:
+        connection.execute(insert(_decisions).values(_copy_of(connection, ids[0], "by-hand")))
+        connection.execute(
+            update(_decisions).where(_decisions.c.id == "by-hand").values(chain_seq=2, prev_hash="p", row_hash="r")
         )
-        conn.execute("UPDATE decisions SET chain_seq = 2, prev_hash = 'p', row_hash = 'r' WHERE id = 'by-hand'")
 
     assert list(decision_ids_by_seq(database_url).values()) == ids
     assert verify(database_url)["decisions"].first_break is None
