@@ -29,4 +29,4 @@ class ChainedRow:
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
     # PostgreSQL only: the digest of the row's content, handed to the commit-time linking, which clears it.
-    content_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
