@@ -43,8 +43,8 @@ def test_postgres_links_the_rows_of_a_transaction_as_it_commits(http: httpx.Clie
     try:
         with engine.connect() as first, engine.connect() as second:
             first.execute(insert(_decisions).values(_copy_of(first, ids[0], "first-open")))
-            # No turn is taken before the commit: another transaction appends meanwhile (the old flush-time
-            # lock would make this insert-and-commit wait for the first transaction, here until lock_timeout).
+            # No head is taken before the commit: another transaction appends and commits meanwhile without
+            # waiting for the first (a wait on the first's head would end in lock_timeout's error).
             second.exec_driver_sql("SET lock_timeout = '2s'")
             second.execute(insert(_decisions).values(_copy_of(second, ids[1], "second")))
             second.commit()
