@@ -94,9 +94,6 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
         return
     connection = session.connection()
     in_database = connection.dialect.name == "postgresql"
-    # Every digest first: on SQLite a chain's head stays locked from its reservation to the commit, so
-    # the hashing of the rows' content (the larger part of the work) is done before any head is taken.
-    digested: dict[str, tuple[list[Any], list[str]]] = {}
     for chain in (c for c in CHAIN_ORDER if c in pending):
         objs = sorted(pending[chain], key=lambda o: inspect(o).insert_order)
         digests = []
@@ -108,10 +105,9 @@ def _chain_new_rows(session: Session, _flush: UOWTransaction, _instances: object
             if in_database:
                 obj.content_sha256 = digest
             digests.append(digest)
-        digested[chain] = (objs, digests)
-    if in_database:
-        return
-    for chain, (objs, digests) in digested.items():
+        if in_database:
+            continue  # linked by the database at commit
+        # SQLite: this transaction began IMMEDIATE and holds the one write lock, so taking the head now costs nothing.
         for obj, link in zip(objs, _links(connection, chain=chain, digests=digests), strict=True):
             for key, value in link.items():
                 setattr(obj, key, value)

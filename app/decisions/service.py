@@ -98,8 +98,8 @@ async def record(
         # A savepoint, so that losing a race to a concurrent duplicate leaves the
         # transaction usable for reading the winner.
         async with session.begin_nested():
-            # Nothing is flushed before all of it is ready: the flush appends to the audit
-            # chains, whose heads stay locked until the commit, so the first write comes last.
+            # Nothing is flushed before all of it is ready: one flush writes the decision and what
+            # follows from it in dependency order, and hashes their audit rows in one pass.
             with session.no_autoflush:
                 repository.add(session, decision=row)
                 await then(row)
