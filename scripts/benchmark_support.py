@@ -204,11 +204,11 @@ def opa_server(workdir: Path, port: int) -> Iterator[Process]:
 
     bundle, _ = build_bundle(opa_binary=OPA, policy_dir=ROOT / "policies", out_dir=workdir / "bundle")
     from app.config import Settings
+    from app.policy.supervisor import opa_environment
 
     command = [str(OPA), "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error", "-b", str(bundle)]
-    # The embedded OPA's garbage collector setting, so that OPA costs here what it costs there.
-    env = {**os.environ, "GOGC": str(Settings.model_fields["opa_gogc"].default)}
-    opa = Process("opa", command, log_path=workdir / "opa.log", env=env)
+    # The embedded OPA's environment (its garbage collector setting), so that OPA costs here what it costs there.
+    opa = Process("opa", command, log_path=workdir / "opa.log", env=opa_environment(Settings()))
     try:
         wait_healthy(f"http://127.0.0.1:{port}/health?bundles", opa, timeout=30)
         yield opa
